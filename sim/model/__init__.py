@@ -1,0 +1,5 @@
+"""The simulation model: one replication of a plant on a SimPy environment."""
+
+from sim.model.plant import Plant, Replication, run_replication
+
+__all__ = ["Plant", "Replication", "run_replication"]

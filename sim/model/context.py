@@ -1,0 +1,47 @@
+"""What a supply loop needs to know of its plant: plain holders built once by ``plant.py``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sim.calendar import WorkTime
+from sim.model.disruptions import Roads
+from sim.model.usage import UsageProfile
+from sim.recorder import Recorder
+from sim.streams import LognormalFactor
+
+if TYPE_CHECKING:
+    from sim.model.fleet import Pool, Shipper
+    from sim.model.line import Line
+
+
+@dataclass
+class SupplierContext:
+    """A supplier's fleet, roads and up-time (seconds, km)."""
+
+    index: int
+    name: str
+    up: WorkTime  # production and dispatch time: calendar minus down windows
+    fleet: "Pool"
+    roads: Roads
+    travel: LognormalFactor
+    one_way_s: float
+    one_way_km: float
+    load_s: float
+    unload_s: float
+
+
+@dataclass
+class PartContext:
+    """One part's view of the line and its supplier."""
+
+    index: int
+    line: "Line"
+    rec: Recorder
+    profile: UsageProfile
+    offset: int  # the car at the part's station during cycle c is c + offset
+    line_stations: int
+    takt_s: float
+    supplier: SupplierContext
+    shipper: "Shipper | None" = None

@@ -1,0 +1,166 @@
+"""The paced synchronous line: one SimPy process that runs at takt from one event cycle to the next.
+
+Cycle ``c`` is the c-th cycle started since t = 0 (the line starts full). During cycle ``c`` station
+``s`` (1-based) of ``S`` holds car ``c + S - s``; the car leaving station ``S`` at the end of cycle
+``c`` is car ``c``, built. Each supply loop tells the line its *limit*: the first cycle it cannot
+serve. Loops also ask to be called back at the start of a given cycle (a kanban container empties,
+a JIS rack's call-off is complete). The line therefore wakes only at cycles where something happens,
+never per car or per station: between them it runs at takt in one timeout, the calendar turning
+working time into clock time across breaks and shifts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from heapq import heappop, heappush
+
+import simpy
+
+from sim.calendar import WorkTime
+from sim.recorder import Recorder
+
+INF = math.inf
+Callback = Callable[[int, float], None]
+
+
+class LineFailures:
+    """Line breakdowns: exponential running time between failures, exponential repair time."""
+
+    def __init__(self, rng, mtbf_s: float, mttr_s: float):
+        self._rng, self.mtbf_s, self.mttr_s = rng, mtbf_s, mttr_s
+
+    def time_to_failure(self) -> float:
+        return float(self._rng.exponential(self.mtbf_s))
+
+    def repair(self) -> float:
+        return float(self._rng.exponential(self.mttr_s))
+
+
+class Line:
+    """The line process and the registry of what supply loops can serve."""
+
+    def __init__(self, env: simpy.Environment, worktime: WorkTime, takt_s: float, recorder: Recorder,
+                 failures: LineFailures | None = None):
+        if takt_s <= 0:
+            raise ValueError(f"takt_s must be > 0, got {takt_s}")
+        self.env, self.worktime, self.takt, self.rec = env, worktime, takt_s, recorder
+        self.cycle = 0  # the next cycle to start
+        self.w_next = 0.0  # working time at which it may start
+        self._limits: list[float] = []
+        self._limit_heap: list[tuple[float, int]] = []
+        self._calls: list[tuple[int, int, Callback]] = []
+        self._seq = 0
+        self._wake: simpy.Event | None = None
+        self._waiting_for = -1
+        self._open: tuple[int, float, float, int] | None = None
+        self._failures = failures
+        self._fail_at_run_s = failures.time_to_failure() if failures else INF
+
+    # -- what supply loops call -----------------------------------------------------------------
+    def add_part(self, limit: float) -> int:
+        """Register a supply loop whose first unservable cycle is ``limit``; returns its index."""
+        self._limits.append(limit)
+        heappush(self._limit_heap, (limit, len(self._limits) - 1))
+        return len(self._limits) - 1
+
+    def raise_limit(self, part: int, limit: float) -> None:
+        """A loop's state improved: it can now serve cycles below ``limit``."""
+        if limit <= self._limits[part]:
+            return
+        self._limits[part] = limit
+        heappush(self._limit_heap, (limit, part))
+        if self._wake is not None and part == self._waiting_for and limit > self.cycle:
+            self._wake.succeed()
+            self._wake = None
+
+    def at_cycle(self, cycle: int, callback: Callback) -> None:
+        """Call ``callback(cycle, now)`` when cycle ``cycle`` starts."""
+        heappush(self._calls, (cycle, self._seq, callback))
+        self._seq += 1
+
+    def cycle_start(self, cycle: int) -> float:
+        """Clock time at which an already started cycle started."""
+        segments = self.rec.segments
+        i = len(segments) - 1
+        while segments[i][0] > cycle:  # callers ask for recent cycles: scan back from the end
+            i -= 1
+        first, _, start_w = segments[i]
+        return self.worktime.clock(start_w + (cycle - first) * self.takt)
+
+    # -- the process ----------------------------------------------------------------------------
+    def _blocking(self) -> tuple[float, int]:
+        heap, limits = self._limit_heap, self._limits
+        while heap[0][0] != limits[heap[0][1]]:
+            heappop(heap)
+        return heap[0]
+
+    def run(self):
+        """Start cycles at takt; stop while a loop cannot serve the next cycle."""
+        env, takt, rec = self.env, self.takt, self.rec
+        while True:
+            limit, part = self._blocking()
+            call = self._calls[0][0] if self._calls else INF
+            target = min(limit, max(call, self.cycle), self._fail_cycle())
+            if target > self.cycle:  # cycles before target start on schedule: one jump
+                count = int(target - self.cycle) if target < INF else self._cycles_left()
+                rec.segments.append((self.cycle, count, self.w_next))
+                self.cycle += count
+                self.w_next += count * takt
+            t = self.worktime.clock(self.w_next)
+            if t == INF:
+                return
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            limit, part = self._blocking()
+            if self.cycle >= limit:
+                yield from self._stop(part)
+                continue
+            self._start_cycle()
+
+    def _cycles_left(self) -> int:
+        return max(1, int((self.worktime.total - self.w_next) // self.takt) + 1)
+
+    def _start_cycle(self) -> None:
+        c, now, calls = self.cycle, self.env.now, self._calls
+        w_start = self.w_next
+        self.rec.segments.append((c, 1, w_start))
+        self.cycle += 1
+        self.w_next += self.takt
+        while calls and calls[0][0] <= c:
+            heappop(calls)[2](c, now)
+        while self._fail_cycle() == c:
+            self._break_down(c, w_start)
+
+    def _stop(self, part: int):
+        env = self.env
+        start, start_w = env.now, self.w_next
+        self._open = (self.cycle, start, start_w, part)
+        self._waiting_for = part
+        self._wake = env.event()
+        yield self._wake
+        self._open = None
+        resume_w = max(start_w, self.worktime.work(env.now))
+        self.rec.stoppages.append((self.cycle, start, env.now, start_w, resume_w, part))
+        self.w_next = resume_w
+
+    # -- breakdowns -----------------------------------------------------------------------------
+    def _fail_cycle(self) -> float:
+        """The cycle during which the next breakdown happens (running time runs only in cycles)."""
+        return self._fail_at_run_s // self.takt if self._fail_at_run_s < INF else INF
+
+    def _break_down(self, cycle: int, w_start: float) -> None:
+        into = self._fail_at_run_s - cycle * self.takt
+        repair = self._failures.repair()
+        start = self.worktime.clock_end(w_start + into)
+        end = self.worktime.clock_end(w_start + into + repair)
+        self.rec.breakdowns.append((cycle, start, end, repair))
+        self.w_next += repair
+        self._fail_at_run_s += self._failures.time_to_failure()
+
+    def close(self, horizon_s: float) -> None:
+        """Record a stoppage still open at the end of the run, cut at the horizon."""
+        if self._open is not None:
+            cycle, start, start_w, part = self._open
+            self.rec.stoppages.append((cycle, start, horizon_s, start_w, self.worktime.work(horizon_s), part))
+            self._open = None

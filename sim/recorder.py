@@ -1,0 +1,73 @@
+"""The recorder: model code appends flat rows per event; ``freeze`` turns them into numpy arrays.
+
+Rows are recorded per event (a stoppage, a trip, a card release, a segment of line cycles), never
+per unit or per station, so a simulated year fits comfortably in memory. Clock times are seconds
+since day 0, Monday 00:00; ``*_w`` fields are seconds of line working time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+STOPPAGE_FIELDS = [("cycle", "i8"), ("start", "f8"), ("end", "f8"), ("start_w", "f8"), ("end_w", "f8"), ("part", "i4")]
+BREAKDOWN_FIELDS = [("cycle", "i8"), ("start", "f8"), ("end", "f8"), ("repair_w", "f8")]
+TRIP_FIELDS = [
+    ("supplier", "i4"), ("part", "i4"), ("truck", "i4"), ("items", "i4"), ("units", "i8"),
+    ("first_car", "i8"), ("released", "f8"), ("ready", "f8"), ("depart", "f8"), ("arrive", "f8"),
+    ("dock", "f8"), ("unloaded", "f8"), ("returned", "f8"), ("delay_s", "f8"), ("km", "f8"),
+]
+RELEASE_FIELDS = [("part", "i4"), ("time", "f8"), ("cycle", "i8")]
+SEGMENT_FIELDS = [("cycle", "i8"), ("count", "i8"), ("start_w", "f8")]
+DOWN_FIELDS = [("supplier", "i4"), ("start", "f8"), ("end", "f8")]
+
+
+def _freeze(rows: list[tuple], fields: list[tuple[str, str]]) -> np.ndarray:
+    return np.array(rows, dtype=fields) if rows else np.zeros(0, dtype=fields)
+
+
+@dataclass
+class Recorder:
+    """Row lists of one replication. Fields as in the ``*_FIELDS`` lists above."""
+
+    stoppages: list[tuple] = field(default_factory=list)  # supply stoppages, one row per blocking part
+    breakdowns: list[tuple] = field(default_factory=list)  # line breakdowns
+    trips: list[tuple] = field(default_factory=list)  # one row per delivered truck load
+    releases: list[tuple] = field(default_factory=list)  # kanban cards released / JIS racks called off
+    segments: list[tuple] = field(default_factory=list)  # runs of cycles started every takt
+    supplier_down: list[tuple] = field(default_factory=list)  # sampled supplier breakdown windows
+
+    def freeze(self) -> "Tables":
+        return Tables(
+            stoppages=_freeze(self.stoppages, STOPPAGE_FIELDS),
+            breakdowns=_freeze(self.breakdowns, BREAKDOWN_FIELDS),
+            trips=_freeze(self.trips, TRIP_FIELDS),
+            releases=_freeze(self.releases, RELEASE_FIELDS),
+            segments=_freeze(self.segments, SEGMENT_FIELDS),
+            supplier_down=_freeze(self.supplier_down, DOWN_FIELDS),
+        )
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The frozen event tables of one replication (structured numpy arrays)."""
+
+    stoppages: np.ndarray
+    breakdowns: np.ndarray
+    trips: np.ndarray
+    releases: np.ndarray
+    segments: np.ndarray
+    supplier_down: np.ndarray
+
+    def cycle_starts_w(self, takt_s: float) -> np.ndarray:
+        """Working time (s) at which each started cycle started; the index is the cycle number."""
+        seg = self.segments
+        if not len(seg):
+            return np.zeros(0)
+        total = int(seg["cycle"][-1] + seg["count"][-1])
+        out = np.empty(total)
+        for cycle, count, start_w in seg.tolist():
+            out[cycle:cycle + count] = start_w
+        offsets = np.arange(total) - np.repeat(seg["cycle"], seg["count"])
+        return out + offsets * takt_s

@@ -1,0 +1,80 @@
+"""Cross-checks that span several parts of a scenario: each names the key path it concerns."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sim.scenario.schema import Calendar, JisPart, RoadClosed, RoadDisruption, Scenario, SupplierDown, clock_minutes
+
+
+def _duplicate(names: list[str]) -> str | None:
+    return next((n for n, count in Counter(names).items() if count > 1), None)
+
+
+def _calendar_problem(cal: Calendar, where: str) -> tuple[str, str] | None:
+    if not cal.workdays:
+        return f"{where}.workdays", "at least one workday is needed"
+    if not cal.shifts:
+        return f"{where}.shifts", "at least one shift is needed"
+    for shift in cal.shifts:
+        start, end = clock_minutes(shift.start), clock_minutes(shift.end)
+        if start == end:
+            return f"{where}.shifts.{shift.name}", "a shift must not start and end at the same time"
+        length = (end - start) % 1440
+        for brk in shift.breaks:
+            b0 = (clock_minutes(brk.start) - start) % 1440
+            b1 = (clock_minutes(brk.end) - start) % 1440 or 1440
+            if not b0 < b1 <= length:
+                return (f"{where}.shifts.{shift.name}.breaks",
+                        f"break {brk.start}-{brk.end} does not lie inside the shift {shift.start}-{shift.end}")
+    return None
+
+
+def _part_problem(scenario: Scenario) -> tuple[str, str] | None:
+    models = set(scenario.line.models)
+    for supplier in scenario.suppliers:
+        for part in supplier.parts:
+            where = f"suppliers.{supplier.name}.parts.{part.name}"
+            if part.station > scenario.line.stations:
+                return f"{where}.station", f"station {part.station} is beyond the line's {scenario.line.stations} stations"
+            if isinstance(part.usage, dict):
+                unknown = sorted(set(part.usage) - models)
+                if unknown:
+                    return f"{where}.usage", f"unknown model {unknown[0]!r}; the line builds {sorted(models)}"
+                missing = sorted(models - set(part.usage))
+                if missing and isinstance(part, JisPart):
+                    return f"{where}.usage", f"a JIS part needs its usage for every model; missing {missing}"
+            if all(part.usage_of(m) == 0 for m in models):
+                return f"{where}.usage", "the part is used by no model"
+    return None
+
+
+def _disruption_problem(scenario: Scenario) -> tuple[str, str] | None:
+    suppliers = {s.name for s in scenario.suppliers}
+    routes = {s.route for s in scenario.suppliers if s.route}
+    for n, d in enumerate(scenario.disruptions):
+        where = f"disruptions.{d.name or n}"
+        if isinstance(d, SupplierDown) and d.supplier not in suppliers:
+            return f"{where}.supplier", f"no supplier named {d.supplier!r}"
+        if isinstance(d, (RoadDisruption, RoadClosed)) and d.route is not None and d.route not in routes:
+            known = ", ".join(sorted(routes)) or "none: no supplier names a route"
+            return f"{where}.route", f"no supplier uses the route {d.route!r} (routes: {known})"
+        if d.start_day >= scenario.horizon.days:
+            return f"{where}.start_day", f"starts after the horizon ends (day {scenario.horizon.days:g})"
+    return None
+
+
+def cross_check(scenario: Scenario) -> tuple[str, str] | None:
+    """The first (key path, problem) that makes the scenario unusable, or None."""
+    duplicate = _duplicate([s.name for s in scenario.suppliers])
+    if duplicate:
+        return "suppliers", f"two suppliers are named {duplicate!r}"
+    duplicate = _duplicate([p.name for _, p in scenario.parts])
+    if duplicate:
+        return "suppliers", f"two parts are named {duplicate!r}; part names must be unique in a scenario"
+    duplicate = _duplicate([d.name for d in scenario.disruptions if d.name])
+    if duplicate:
+        return "disruptions", f"two disruptions are named {duplicate!r}"
+    checks = [_calendar_problem(scenario.calendar, "calendar"), _part_problem(scenario), _disruption_problem(scenario)]
+    checks += [_calendar_problem(s.calendar, f"suppliers.{s.name}.calendar") for s in scenario.suppliers if s.calendar]
+    return next((c for c in checks if c), None)
