@@ -18,7 +18,7 @@ TRIP_FIELDS = [
     ("first_car", "i8"), ("released", "f8"), ("ready", "f8"), ("depart", "f8"), ("arrive", "f8"),
     ("dock", "f8"), ("unloaded", "f8"), ("returned", "f8"), ("delay_s", "f8"), ("km", "f8"),
 ]
-RELEASE_FIELDS = [("part", "i4"), ("time", "f8"), ("cycle", "i8")]
+RELEASE_FIELDS = [("part", "i4"), ("time", "f8"), ("cycle", "i8"), ("units", "i8")]
 SEGMENT_FIELDS = [("cycle", "i8"), ("count", "i8"), ("start_w", "f8")]
 DOWN_FIELDS = [("supplier", "i4"), ("start", "f8"), ("end", "f8")]
 
@@ -34,9 +34,11 @@ class Recorder:
     stoppages: list[tuple] = field(default_factory=list)  # supply stoppages, one row per blocking part
     breakdowns: list[tuple] = field(default_factory=list)  # line breakdowns
     trips: list[tuple] = field(default_factory=list)  # one row per delivered truck load
-    releases: list[tuple] = field(default_factory=list)  # kanban cards released / JIS racks called off
+    releases: list[tuple] = field(default_factory=list)  # kanban cards released / JIS racks closed (units)
     segments: list[tuple] = field(default_factory=list)  # runs of cycles started every takt
     supplier_down: list[tuple] = field(default_factory=list)  # sampled supplier breakdown windows
+    initial_stock: list[int] = field(default_factory=list)  # units line-side at t = 0, per part
+    sequence: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))  # model of each car
 
     def freeze(self) -> "Tables":
         return Tables(
@@ -46,6 +48,8 @@ class Recorder:
             releases=_freeze(self.releases, RELEASE_FIELDS),
             segments=_freeze(self.segments, SEGMENT_FIELDS),
             supplier_down=_freeze(self.supplier_down, DOWN_FIELDS),
+            initial_stock=np.asarray(self.initial_stock, dtype=np.int64),
+            sequence=self.sequence,
         )
 
 
@@ -59,6 +63,8 @@ class Tables:
     releases: np.ndarray
     segments: np.ndarray
     supplier_down: np.ndarray
+    initial_stock: np.ndarray
+    sequence: np.ndarray
 
     def cycle_starts_w(self, takt_s: float) -> np.ndarray:
         """Working time (s) at which each started cycle started; the index is the cycle number."""

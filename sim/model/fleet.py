@@ -60,11 +60,15 @@ class Shipper:
         self.deliver: Callable[[list[int]], int] | None = None  # the loop's, set by the plant
         self.first_car: Callable[[int], int] | None = None  # first car an item serves (JIS), or -1
         self._timer_at = INF  # when the pending dispatch timer fires
-        self._asking = False  # a truck has been asked for and not yet given
+        self._asking = False  # a truck has been asked for and not yet loaded
+        self._urgent: int | None = None  # an item the line is waiting for: ship as soon as it is ready
 
-    def add(self, ready: float, item: int, released: float) -> None:
-        """A load (rack or pack) ready at ``ready``; loads are added in the order they are ready."""
+    def add(self, ready: float, item: int, released: float, urgent: bool = False) -> None:
+        """A load (rack or pack) ready at ``ready``; loads are added in the order they are ready.
+        An urgent load leaves on the first free truck once it is ready, without waiting to fill it."""
         self.waiting.append((ready, item, released))
+        if urgent:
+            self._urgent = item
         self._plan()
 
     def due(self) -> float:
@@ -72,6 +76,8 @@ class Shipper:
         if not self.waiting:
             return INF
         first = self.waiting[0][0]
+        if self._urgent is not None:
+            return first
         full = self.waiting[self.per_truck - 1][0] if len(self.waiting) >= self.per_truck else INF
         return max(first, min(full, first + self.max_wait_s))
 
@@ -93,7 +99,6 @@ class Shipper:
 
     def _dispatch(self, truck: int) -> None:
         """A truck is ours: load it when the supplier is up (it neither ships nor loads when down)."""
-        self._asking = False
         now = self.env.now
         up = self.ctx.supplier.up.next_up(now)
         if up == INF:
@@ -104,9 +109,12 @@ class Shipper:
             self._load(truck)
 
     def _load(self, truck: int) -> None:
+        self._asking = False  # only now: a second truck asked for while the supplier is down would come empty
         now, load = self.env.now, []
         while self.waiting and len(load) < self.per_truck and self.waiting[0][0] <= now:
             load.append(self.waiting.popleft())
+        if self._urgent is not None and any(item == self._urgent for _, item, _ in load):
+            self._urgent = None
         Trip(self, truck, load)
         self._plan()
 

@@ -1,10 +1,15 @@
 """JIS loops: units built in the car sequence, shipped in racks, installed car by car.
 
-The call-off of car ``k`` goes out when car ``k - broadcast`` enters station 1. The loop wakes once
-per rack, when the call-off of the rack's last unit has gone out, and computes when the supplier
-finishes the rack: units are built one at a time, ``build_s`` each, in the supplier's up-time
-(its calendar minus down windows). A car can be served once every rack up to its units has arrived:
-racks that overtake each other on the road wait line-side for the ones before them.
+The call-off of car ``k`` goes out when car ``k - broadcast`` enters station 1. A rack closes when
+the call-off of its ``rack_size``-th unit has gone out; the loop wakes once per rack, then, and
+computes when the supplier finishes it: units are built one at a time, ``build_s`` each, in the
+supplier's up-time (its calendar minus down windows). A car can be served once every rack up to its
+units has arrived: racks that overtake each other on the road wait line-side for the ones before.
+
+When the line stops for a unit of the rack still being filled (a rare model whose next cars are
+beyond the call-off window: the call-offs that would fill the rack wait for the line, and the line
+waits for the rack), the supplier closes that rack with the units called off so far and ships it at
+once: a *partial rack*, counted in the results.
 """
 
 from __future__ import annotations
@@ -19,67 +24,75 @@ class JisLoop:
 
     def __init__(self, ctx: PartContext, rack_size: int, build_s: float, broadcast: int):
         self.ctx, self.rack, self.build_s = ctx, rack_size, build_s
-        # car k is called off at the start of cycle k - lead
-        self.lead = ctx.line_stations - 1 + broadcast
-        called = ctx.profile.cum(self.lead)  # units called off before t = 0: already line-side
-        self.next_rack = math.ceil(called / rack_size)
-        self.in_order = self.next_rack  # racks 0..in_order-1 have all arrived
-        self._early: set[int] = set()  # racks that arrived before an earlier one
+        self.lead = ctx.line_stations - 1 + broadcast  # car k is called off at the start of cycle k - lead
+        called = ctx.profile.cum(self.lead)  # units called off before t = 0: their racks are line-side
+        self.open_start = math.ceil(called / rack_size) * rack_size  # first unit of the rack being filled
+        self.in_order = self.open_start  # units 0..in_order-1 are line-side, in sequence
+        self.bounds: list[tuple[int, int]] = []  # (first unit, end unit) of rack id i
+        self._arrived: set[int] = set()
+        self._next_in_order = 0  # the rack id the line waits for next
         self.free_at = 0.0  # supplier up-time at which the builder is free
         self._fast = ctx.profile.max_per_car * build_s <= ctx.takt_s
-        self.index = ctx.line.add_part(self._limit())
-        self._schedule_calloff()
+        self.index = ctx.line.add_part(self._limit(), on_stop=self._line_stopped)
+        ctx.rec.initial_stock.append(self.in_order - ctx.profile.cum(ctx.offset))
+        self._schedule_close()
 
     def first_car(self, rack: int) -> int:
-        return self.ctx.profile.car_of_unit(rack * self.rack)
+        return self.ctx.profile.car_of_unit(self.bounds[rack][0])
 
     def _limit(self) -> int:
-        return self.ctx.profile.served(self.in_order * self.rack) - self.ctx.offset
+        return self.ctx.profile.served(self.in_order) - self.ctx.offset
 
-    def _schedule_calloff(self) -> None:
-        last_car = self.ctx.profile.car_of_unit((self.next_rack + 1) * self.rack - 1)
-        self.ctx.line.at_cycle(last_car - self.lead, self._rack_called_off)
+    def _schedule_close(self) -> None:
+        start = self.open_start
+        last_car = self.ctx.profile.car_of_unit(start + self.rack - 1)
+        self.ctx.line.at_cycle(last_car - self.lead, lambda cycle, now: self._full(start, cycle, now))
 
-    def _rack_called_off(self, cycle: int, now: float) -> None:
-        rack = self.next_rack
-        self.next_rack += 1
-        self.ctx.rec.releases.append((self.index, now, cycle))
-        ready = self._build(rack, cycle, now)
-        self.ctx.shipper.add(ready, rack, now)
-        self._schedule_calloff()
+    def _full(self, start: int, cycle: int, now: float) -> None:
+        if start == self.open_start:  # else the rack was already closed early
+            self._close(start + self.rack, cycle, now, urgent=False)
 
-    def _build(self, rack: int, last_cycle: int, now: float) -> float:
-        """Clock time at which the supplier finishes ``rack``, whose last call-off is at ``now``."""
-        up, line = self.ctx.supplier.up, self.ctx.line
-        first_car = self.first_car(rack)
-        first_called = line.cycle_start(first_car - self.lead)
-        p_first, p_last = up.work(first_called), up.work(now)
-        last_car = last_cycle + self.lead
-        last_units = (rack + 1) * self.rack - max(rack * self.rack, self.ctx.profile.cum(last_car))
-        if self._fast and abs((p_last - p_first) - (now - first_called)) < 1e-6:
-            # call-offs at least a takt apart, no idle supplier time in between: the last unit decides
-            finish = max(self.free_at + self.rack * self.build_s, p_last + last_units * self.build_s)
+    def _line_stopped(self, cycle: int) -> None:
+        """The line stopped for this part at ``cycle``: ship the open rack if the missing unit is in it."""
+        if self.in_order < self.open_start:
+            return  # the missing unit is in a rack already closed: being built or on its way
+        called = self.ctx.profile.cum(cycle + self.lead)
+        if called > self.open_start:
+            self._close(called, cycle, self.ctx.line.env.now, urgent=True)
+
+    def _close(self, end: int, cycle: int, now: float, urgent: bool) -> None:
+        rack, start = len(self.bounds), self.open_start
+        self.bounds.append((start, end))
+        self.open_start = end
+        self.ctx.rec.releases.append((self.index, now, cycle, end - start))
+        self.ctx.shipper.add(self._build(start, end), rack, now, urgent)
+        self._schedule_close()
+
+    def _build(self, start: int, end: int) -> float:
+        """Clock time at which the supplier finishes units ``start..end-1``, all called off by now."""
+        up, line, profile = self.ctx.supplier.up, self.ctx.line, self.ctx.profile
+        first_car, last_car = profile.car_of_unit(start), profile.car_of_unit(end - 1)
+        first_called, last_called = line.cycle_start(first_car - self.lead), line.cycle_start(last_car - self.lead)
+        p_first, p_last = up.work(first_called), up.work(last_called)
+        if self._fast and abs((p_last - p_first) - (last_called - first_called)) < 1e-6:
+            # call-offs at least a takt apart and no idle supplier time between them: the last car decides
+            last_units = end - max(start, profile.cum(last_car))
+            finish = max(self.free_at + (end - start) * self.build_s, p_last + last_units * self.build_s)
         else:
-            finish = self._build_car_by_car(rack, first_car, last_car)
+            finish = self.free_at
+            for car in range(first_car, last_car + 1):
+                units = min(end, profile.cum(car + 1)) - max(start, profile.cum(car))
+                if units > 0:
+                    finish = max(finish, up.work(line.cycle_start(car - self.lead))) + units * self.build_s
         self.free_at = finish
         return up.clock_end(finish)
 
-    def _build_car_by_car(self, rack: int, first_car: int, last_car: int) -> float:
-        up, line, profile = self.ctx.supplier.up, self.ctx.line, self.ctx.profile
-        finish = self.free_at
-        lo, hi = rack * self.rack, (rack + 1) * self.rack
-        for car in range(first_car, last_car + 1):
-            units = min(hi, profile.cum(car + 1)) - max(lo, profile.cum(car))
-            if units > 0:
-                called = up.work(line.cycle_start(car - self.lead))
-                finish = max(finish, called) + units * self.build_s
-        return finish
-
     def deliver(self, items: list[int]) -> int:
         """Racks arrived line-side; returns the units delivered."""
-        self._early.update(items)
-        while self.in_order in self._early:
-            self._early.discard(self.in_order)
-            self.in_order += 1
+        self._arrived.update(items)
+        while self._next_in_order in self._arrived:
+            self._arrived.discard(self._next_in_order)
+            self.in_order = self.bounds[self._next_in_order][1]
+            self._next_in_order += 1
         self.ctx.line.raise_limit(self.index, self._limit())
-        return len(items) * self.rack
+        return sum(self.bounds[i][1] - self.bounds[i][0] for i in items)

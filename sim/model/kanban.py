@@ -21,6 +21,7 @@ class KanbanLoop:
         self.delivered = self.consumed_before + cards * pack_size
         self.released = 0
         self.index = line.add_part(self._limit())
+        ctx.rec.initial_stock.append(cards * pack_size)
         self._schedule_release()
 
     def first_car(self, item: int) -> int:
@@ -37,7 +38,7 @@ class KanbanLoop:
     def _release(self, cycle: int, now: float) -> None:
         """The container holding ``last_unit`` was emptied at the start of ``cycle``."""
         self.released += 1
-        self.ctx.rec.releases.append((self.index, now, cycle))
+        self.ctx.rec.releases.append((self.index, now, cycle, self.pack))
         self.ctx.shipper.add(self.ctx.supplier.up.next_up(now), self.released - 1, now)
         self._schedule_release()
 

@@ -48,6 +48,7 @@ class Line:
         self.cycle = 0  # the next cycle to start
         self.w_next = 0.0  # working time at which it may start
         self._limits: list[float] = []
+        self._on_stop: list[Callable[[int], None] | None] = []
         self._limit_heap: list[tuple[float, int]] = []
         self._calls: list[tuple[int, int, Callback]] = []
         self._seq = 0
@@ -58,9 +59,11 @@ class Line:
         self._fail_at_run_s = failures.time_to_failure() if failures else INF
 
     # -- what supply loops call -----------------------------------------------------------------
-    def add_part(self, limit: float) -> int:
-        """Register a supply loop whose first unservable cycle is ``limit``; returns its index."""
+    def add_part(self, limit: float, on_stop: Callable[[int], None] | None = None) -> int:
+        """Register a supply loop whose first unservable cycle is ``limit``; returns its index.
+        ``on_stop(cycle)`` is called when the line stops for this loop."""
         self._limits.append(limit)
+        self._on_stop.append(on_stop)
         heappush(self._limit_heap, (limit, len(self._limits) - 1))
         return len(self._limits) - 1
 
@@ -138,6 +141,8 @@ class Line:
         self._open = (self.cycle, start, start_w, part)
         self._waiting_for = part
         self._wake = env.event()
+        if self._on_stop[part] is not None:
+            self._on_stop[part](self.cycle)
         yield self._wake
         self._open = None
         resume_w = max(start_w, self.worktime.work(env.now))

@@ -42,7 +42,7 @@ class Plant:
         self.rec = Recorder()
         self.worktime = WorkTime.of(scenario.calendar, self.horizon_s)
         self.line = self._build_line()
-        self.sequence = self._draw_sequence()
+        self.sequence = self.rec.sequence = self._draw_sequence()
         self.windows = declared_windows(scenario)
         self.docks = Pool(scenario.plant.docks)
         self.suppliers = [self._build_supplier(i, s) for i, s in enumerate(scenario.suppliers)]

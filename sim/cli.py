@@ -1,0 +1,136 @@
+"""The ``sim`` command line: parses options, calls one library function per command, prints.
+
+Only this module prints or exits. Planner errors (:class:`~sim.errors.SimError`) become one line on
+stderr and exit status 2, with no traceback and nothing written.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sim.errors import SimError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Simulate just-in-time parts supply to a paced final-assembly line.")
+out = Console()
+err = Console(stderr=True)
+
+SetOption = Annotated[Optional[list[str]], typer.Option(
+    "--set", metavar="KEY.PATH=VALUE",
+    help="Override a scenario value, e.g. --set suppliers.seats.distance_km=40 (repeatable).")]
+
+
+def planner_errors(command):
+    """Turn planner errors into one message and exit status 2."""
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except SimError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err.print("interrupted: nothing was written")
+            raise typer.Exit(130) from None
+    return wrapper
+
+
+def _overrides(sets, **named) -> list[str]:
+    extra = [f"{key}={value}" for key, value in named.items() if value is not None]
+    return list(sets or []) + extra
+
+
+def _fmt(value, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float) and abs(value) < 1 and value != 0:
+        return f"{value:.4f}"
+    return f"{value:,.{digits}f}"
+
+
+def kpi_table(summary: dict, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("KPI")
+    table.add_column("mean", justify="right")
+    table.add_column("± 95 % CI", justify="right")
+    for name, stat in summary["kpis"].items():
+        table.add_row(name, _fmt(stat["mean"]), _fmt(stat["ci95"]))
+    return table
+
+
+def causes_table(summary: dict, top: int = 8) -> Table | None:
+    rows = []
+    for kind in ("by_supplier", "by_part", "by_disruption"):
+        for name, row in summary[kind].items():
+            minutes = row["stoppage_min"]["mean"] or 0.0
+            if minutes > 0 and name != "none":
+                rows.append((minutes, kind.removeprefix("by_"), name, row["stoppage_min"]["ci95"]))
+    if not rows:
+        return None
+    table = Table(title="Top stoppage causes (mean minutes per replication)", title_justify="left")
+    for col in ("cause", "name", "stoppage min", "± 95 % CI"):
+        table.add_column(col, justify="right" if "min" in col or "CI" in col else "left")
+    for kind in ("supplier", "part", "disruption"):
+        for minutes, k, name, ci in sorted((r for r in rows if r[1] == kind), reverse=True)[:top]:
+            table.add_row(k, name, _fmt(minutes), _fmt(ci))
+    return table
+
+
+@app.command()
+@planner_errors
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    set_: SetOption = None,
+    days: Annotated[Optional[float], typer.Option(help="Simulated days, warm-up included.")] = None,
+    replications: Annotated[Optional[int], typer.Option(help="Number of replications.")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Base random seed.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Run folder to create (default results/<name>/<run-id>).")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Processes for replications (default: one per core).")] = None,
+    plots: Annotated[bool, typer.Option(help="Write the plots.")] = True,
+):
+    """Run a scenario: replications, KPI table, and a run folder with tables and plots."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from sim.results import save
+    from sim.runner import run as run_scenario
+    from sim.scenario import load_scenario
+
+    sc = load_scenario(scenario, _overrides(set_, **{"horizon.days": days, "replications": replications, "seed": seed}))
+    if out_dir is not None and out_dir.exists():
+        raise SimError(f"{out_dir} already exists; choose another --out (nothing was written)")
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(f"{sc.name}: replications", total=sc.replications)
+        result = run_scenario(sc, workers=workers, progress=lambda done, n: bar.update(task, completed=done))
+        bar.update(task, description="writing results")
+        folder = save(result, out=out_dir, argv=["sim", *sys.argv[1:]], plots=plots)
+    out.print(kpi_table(result.summary, f"{sc.name}: {sc.replications} replications × {sc.horizon.days:g} days "
+                                        f"(warm-up {sc.horizon.warmup_days:g} d cut)"))
+    causes = causes_table(result.summary)
+    if causes is not None:
+        out.print(causes)
+    out.print(f"{result.events:,} SimPy events in {result.wall_s:.1f} s")
+    out.print(f"results: {folder}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@planner_errors
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")], set_: SetOption = None):
+    """Check a scenario file (after extends and --set) without running it."""
+    from sim.scenario import load_scenario
+    sc = load_scenario(scenario, _overrides(set_))
+    parts = sc.parts
+    jis = sum(1 for _, p in parts if p.mode == "jis")
+    out.print(f"{scenario}: valid: {len(sc.suppliers)} suppliers, {len(parts)} parts ({jis} JIS), "
+              f"{sc.replications} replications × {sc.horizon.days:g} days", highlight=False, soft_wrap=True)
+
+
+def main() -> None:  # pragma: no cover
+    app()

@@ -1,0 +1,232 @@
+"""KPIs of a replication from its frozen tables: pure numpy, no SimPy.
+
+All KPIs cover the measured window ``[warmup_days, days)``; rows that straddle its start are cut.
+Times are clock seconds unless a name says otherwise; minutes in outputs are ``*_min``. A supply
+stoppage's minutes are *working* minutes lost (breaks inside a stoppage are not counted), each
+attributed to the part that held the line, its supplier, and the disruption that affected that
+supplier in the window ``[start - loop time, end]`` (the latest one to start), if any: a road closure
+that ended an hour before the line ran dry still caused it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.calendar import DAY_S, WorkTime
+from sim.model.disruptions import declared_windows
+from sim.recorder import Tables
+from sim.scenario.schema import JisPart, Scenario
+from sim.stats import mean_ci
+
+KPIS = ("cars_built", "cars_planned", "stoppages", "stoppage_min", "availability", "lost_cars",
+        "breakdown_min", "truck_trips", "truck_km")
+PART_METRICS = ("stoppage_min", "stoppages", "trips", "truck_km", "stock_mean", "stock_peak", "stock_min",
+                "jis_margin_min_p5", "jis_margin_min_mean", "jis_margin_min_min", "kanban_lead_min_mean")
+SUPPLIER_METRICS = ("stoppage_min", "stoppages", "trips", "truck_km")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What metrics need to read the tables: the scenario, its calendar and the measured window."""
+
+    scenario: Scenario
+    worktime: WorkTime
+    start: float  # clock s
+    end: float
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> "Frame":
+        horizon = scenario.horizon.days * DAY_S
+        return cls(scenario, WorkTime.of(scenario.calendar, horizon), scenario.horizon.warmup_days * DAY_S, horizon)
+
+    @property
+    def working_s(self) -> float:
+        return self.worktime.worked_between(self.start, self.end)
+
+    def clip_w(self, start_w: np.ndarray, end_w: np.ndarray) -> np.ndarray:
+        """Working seconds of each [start_w, end_w) that fall inside the window."""
+        lo, hi = self.worktime.work(self.start), self.worktime.work(self.end)
+        return np.clip(end_w, lo, hi) - np.clip(start_w, lo, hi)
+
+
+def loop_time_s(scenario: Scenario, supplier, part) -> float:
+    """Nominal time from a load's need to its arrival: fill, load, both ways, unload (and build)."""
+    unload = scenario.plant.unload_min if supplier.unload_min is None else supplier.unload_min
+    t = (supplier.load_min + unload + part.dispatch_max_wait_min) * 60.0 + 2 * supplier.one_way_h * 3600.0
+    if isinstance(part, JisPart):
+        t += part.rack_size * part.build_s
+    return t
+
+
+def _usage_table(scenario: Scenario) -> np.ndarray:
+    """Units per car, per part (rows) and model index (columns)."""
+    models = list(scenario.line.models)
+    return np.array([[p.usage_of(m) for m in models] for _, p in scenario.parts], dtype=np.int64)
+
+
+def cycle_times(frame: Frame, tables: Tables) -> tuple[np.ndarray, np.ndarray]:
+    """(clock start, clock end) of every started cycle; a cycle with a breakdown ends later."""
+    takt = frame.scenario.line.takt_s
+    start_w = tables.cycle_starts_w(takt)
+    end_w = start_w + takt
+    if len(tables.breakdowns):
+        np.add.at(end_w, tables.breakdowns["cycle"], tables.breakdowns["repair_w"])
+    wt = frame.worktime
+    return wt.clock_array(start_w), wt.clock_array(end_w, end=True)
+
+
+def attribute(frame: Frame, tables: Tables, part_index: np.ndarray, start: np.ndarray, end: np.ndarray) -> list[str]:
+    """The disruption each stoppage is attributed to ("" for none)."""
+    scenario = frame.scenario
+    parts = scenario.parts
+    windows = [(w.label, w.start, w.end, w) for w in declared_windows(scenario)]
+    downs = [(f"breakdown:{scenario.suppliers[s].name}", a, b, s) for s, a, b in tables.supplier_down.tolist()]
+    labels = []
+    for p, t0, t1 in zip(part_index.tolist(), start.tolist(), end.tolist()):
+        supplier, part = parts[p]
+        s_index = scenario.suppliers.index(supplier)
+        lookback = loop_time_s(scenario, supplier, part)
+        best, best_start = "", -np.inf
+        for label, a, b, what in windows + downs:
+            hits = what == s_index if isinstance(what, int) else what.affects(supplier)
+            if hits and a <= t1 and b + lookback >= t0 and a > best_start:
+                best, best_start = label, a
+        labels.append(best)
+    return labels
+
+
+def stoppage_table(frame: Frame, tables: Tables) -> dict[str, np.ndarray]:
+    """Supply stoppages inside the window, with minutes lost, part, supplier and disruption."""
+    st = tables.stoppages
+    lost = frame.clip_w(st["start_w"], st["end_w"])
+    keep = (lost > 0) & (st["start"] < frame.end) & (st["end"] > frame.start)
+    st, lost = st[keep], lost[keep]
+    names = [(s.name, p.name, p.station) for s, p in frame.scenario.parts]
+    return {
+        "start": st["start"], "end": st["end"], "minutes": lost / 60.0, "cycle": st["cycle"],
+        "part_index": st["part"],
+        "part": np.array([names[i][1] for i in st["part"]], dtype=object),
+        "supplier": np.array([names[i][0] for i in st["part"]], dtype=object),
+        "station": np.array([names[i][2] for i in st["part"]], dtype=np.int64),
+        "disruption": np.array(attribute(frame, tables, st["part"], st["start"], st["end"]), dtype=object),
+    }
+
+
+def stock_series(frame: Frame, tables: Tables, part: int, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(times, line-side units after each change) of one part: deliveries up, cars' use down."""
+    scenario = frame.scenario
+    offset = scenario.line.stations - scenario.parts[part][1].station
+    per_car = _usage_table(scenario)[part][tables.sequence[offset:offset + len(starts)].astype(np.int64)]
+    use_t = starts[: len(per_car)]
+    trips = tables.trips[tables.trips["part"] == part]
+    times = np.concatenate(([0.0], trips["unloaded"], use_t))
+    delta = np.concatenate(([tables.initial_stock[part]], trips["units"], -per_car))
+    order = np.argsort(times, kind="stable")  # at equal times: start, deliveries, then use
+    times, level = times[order], np.cumsum(delta[order])
+    keep = (times <= frame.end) & np.append(times[1:] != times[:-1], True)
+    return times[keep], level[keep]
+
+
+def stock_stats(frame: Frame, times: np.ndarray, level: np.ndarray) -> dict[str, float]:
+    """Time-weighted mean, peak and minimum of a step function over the window."""
+    i0 = max(int(np.searchsorted(times, frame.start, side="right")) - 1, 0)
+    t = np.concatenate(([frame.start], times[i0 + 1:], [frame.end]))
+    v = np.concatenate(([level[i0]], level[i0 + 1:]))
+    dt = np.diff(t)
+    return {"stock_mean": float((v * dt).sum() / dt.sum()), "stock_peak": float(v.max()), "stock_min": float(v.min())}
+
+
+def jis_margins(frame: Frame, tables: Tables, part: int, starts: np.ndarray, stoppages: dict) -> np.ndarray:
+    """Minutes between each JIS load's arrival line-side and the moment its first car needed it
+    (negative: the line waited). The need is the cycle's start, or the start of the stoppage the
+    missing load caused."""
+    scenario = frame.scenario
+    offset = scenario.line.stations - scenario.parts[part][1].station
+    trips = tables.trips[(tables.trips["part"] == part) & (tables.trips["unloaded"] >= frame.start)]
+    cycle = trips["first_car"] - offset
+    ok = (cycle >= 0) & (cycle < len(starts))
+    need = np.full(len(trips), np.nan)
+    need[ok] = starts[cycle[ok]]
+    held = stoppages["part_index"] == part
+    first_stop = dict(zip(stoppages["cycle"][held][::-1].tolist(), stoppages["start"][held][::-1].tolist()))
+    for n, c in enumerate(cycle.tolist()):
+        if c in first_stop:
+            need[n] = first_stop[c]
+    need[need > frame.end] = np.nan  # needed after the run ended: unknown
+    return (need - trips["unloaded"]) / 60.0
+
+
+def measure(frame: Frame, tables: Tables) -> dict:
+    """Every KPI of one replication, with per-part, per-supplier and per-disruption tables."""
+    scenario, takt = frame.scenario, frame.scenario.line.takt_s
+    starts, ends = cycle_times(frame, tables)
+    stops = stoppage_table(frame, tables)
+    bd = tables.breakdowns
+    breakdown_s = frame.clip_w(frame.worktime.work_array(bd["start"]), frame.worktime.work_array(bd["end"]))
+    trips = tables.trips[(tables.trips["depart"] >= frame.start) & (tables.trips["depart"] < frame.end)]
+    stoppage_s = float(stops["minutes"].sum() * 60.0)
+    working = frame.working_s
+    kpis = {
+        "cars_built": int(((ends > frame.start) & (ends <= frame.end)).sum()),
+        "cars_planned": working / takt,
+        "stoppages": int(len(stops["minutes"])),
+        "stoppage_min": stoppage_s / 60.0,
+        "availability": 1.0 - stoppage_s / working if working > 0 else float("nan"),
+        "lost_cars": stoppage_s / takt,
+        "breakdown_min": float(breakdown_s.sum() / 60.0),
+        "truck_trips": int(len(trips)),
+        "truck_km": float(trips["km"].sum()),
+    }
+    by_part = {}
+    for p, (supplier, part) in enumerate(scenario.parts):
+        mine = stops["part_index"] == p
+        row = {"supplier": supplier.name, "mode": part.mode, "station": part.station,
+               "stoppage_min": float(stops["minutes"][mine].sum()), "stoppages": int(mine.sum()),
+               "trips": int((trips["part"] == p).sum()), "truck_km": float(trips["km"][trips["part"] == p].sum())}
+        row.update(stock_stats(frame, *stock_series(frame, tables, p, starts)))
+        if isinstance(part, JisPart):
+            m = jis_margins(frame, tables, p, starts, stops)
+            m = m[~np.isnan(m)]
+            row.update({"jis_margin_min_p5": float(np.percentile(m, 5)) if len(m) else float("nan"),
+                        "jis_margin_min_mean": float(m.mean()) if len(m) else float("nan"),
+                        "jis_margin_min_min": float(m.min()) if len(m) else float("nan")})
+        else:
+            mine_t = trips[trips["part"] == p]
+            lead = (mine_t["unloaded"] - mine_t["released"]) / 60.0
+            row["kanban_lead_min_mean"] = float(lead.mean()) if len(lead) else float("nan")
+        by_part[part.name] = row
+    by_supplier = {}
+    for s in scenario.suppliers:
+        rows = [by_part[p.name] for p in s.parts]
+        by_supplier[s.name] = {k: sum(r[k] for r in rows) for k in SUPPLIER_METRICS}
+    by_disruption = {}
+    for label, minutes in zip(stops["disruption"].tolist(), stops["minutes"].tolist()):
+        entry = by_disruption.setdefault(label or "none", {"stoppage_min": 0.0, "stoppages": 0})
+        entry["stoppage_min"] += minutes
+        entry["stoppages"] += 1
+    return {"kpis": kpis, "by_part": by_part, "by_supplier": by_supplier, "by_disruption": by_disruption}
+
+
+def summarize(per_rep: list[dict]) -> dict:
+    """Mean and 95 % CI across replications of every KPI and every per-part/supplier figure."""
+    def over(get):
+        return mean_ci([get(r) for r in per_rep])
+
+    out = {"kpis": {k: over(lambda r, k=k: r["kpis"][k]) for k in KPIS}}
+    for table, metrics in (("by_part", PART_METRICS), ("by_supplier", SUPPLIER_METRICS)):
+        out[table] = {}
+        for name, first in per_rep[0][table].items():
+            row = {k: v for k, v in first.items() if isinstance(v, str) or k == "station"}
+            for k in metrics:
+                if k in first:
+                    row[k] = over(lambda r, k=k, name=name: r[table][name][k])
+            out[table][name] = row
+    labels = sorted({label for r in per_rep for label in r["by_disruption"]})
+    out["by_disruption"] = {
+        label: {k: over(lambda r, k=k, label=label: r["by_disruption"].get(label, {}).get(k, 0.0))
+                for k in ("stoppage_min", "stoppages")}
+        for label in labels
+    }
+    return out
