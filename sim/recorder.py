@@ -7,6 +7,7 @@ since day 0, Monday 00:00; ``*_w`` fields are seconds of line working time.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,20 +24,30 @@ SEGMENT_FIELDS = [("cycle", "i8"), ("count", "i8"), ("start_w", "f8")]
 DOWN_FIELDS = [("supplier", "i4"), ("start", "f8"), ("end", "f8")]
 
 
-def _freeze(rows: list[tuple], fields: list[tuple[str, str]]) -> np.ndarray:
-    return np.array(rows, dtype=fields) if rows else np.zeros(0, dtype=fields)
+def _freeze(rows: array, fields: list[tuple[str, str]]) -> np.ndarray:
+    flat = np.frombuffer(rows, dtype=np.float64).reshape(-1, len(fields)) if len(rows) else np.zeros((0, len(fields)))
+    out = np.empty(len(flat), dtype=fields)
+    for n, (name, _) in enumerate(fields):
+        out[name] = flat[:, n]
+    return out
+
+
+def _rows() -> array:
+    return array("d")
 
 
 @dataclass
 class Recorder:
-    """Row lists of one replication. Fields as in the ``*_FIELDS`` lists above."""
+    """Rows of one replication, each table a flat ``array('d')`` that rows extend (8 bytes a field,
+    integers exact up to 2**53): a year of trips takes tens of MB, not the hundreds tuples would.
+    Fields as in the ``*_FIELDS`` lists above, in order."""
 
-    stoppages: list[tuple] = field(default_factory=list)  # supply stoppages, one row per blocking part
-    breakdowns: list[tuple] = field(default_factory=list)  # line breakdowns
-    trips: list[tuple] = field(default_factory=list)  # one row per delivered truck load
-    releases: list[tuple] = field(default_factory=list)  # kanban cards released / JIS racks closed (units)
-    segments: list[tuple] = field(default_factory=list)  # runs of cycles started every takt
-    supplier_down: list[tuple] = field(default_factory=list)  # sampled supplier breakdown windows
+    stoppages: array = field(default_factory=_rows)  # supply stoppages, one row per blocking part
+    breakdowns: array = field(default_factory=_rows)  # line breakdowns
+    trips: array = field(default_factory=_rows)  # one row per delivered truck load
+    releases: array = field(default_factory=_rows)  # kanban cards released / JIS racks closed (units)
+    segments: list[tuple] = field(default_factory=list)  # runs of cycles started every takt (the line reads them back)
+    supplier_down: array = field(default_factory=_rows)  # sampled supplier breakdown windows
     initial_stock: list[int] = field(default_factory=list)  # units line-side at t = 0, per part
     sequence: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))  # model of each car
 
@@ -46,7 +57,7 @@ class Recorder:
             breakdowns=_freeze(self.breakdowns, BREAKDOWN_FIELDS),
             trips=_freeze(self.trips, TRIP_FIELDS),
             releases=_freeze(self.releases, RELEASE_FIELDS),
-            segments=_freeze(self.segments, SEGMENT_FIELDS),
+            segments=np.array(self.segments, dtype=SEGMENT_FIELDS) if self.segments else np.zeros(0, SEGMENT_FIELDS),
             supplier_down=_freeze(self.supplier_down, DOWN_FIELDS),
             initial_stock=np.asarray(self.initial_stock, dtype=np.int64),
             sequence=self.sequence,

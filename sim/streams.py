@@ -23,8 +23,10 @@ def stream(seed: int, replication: int, source: str) -> np.random.Generator:
 class LognormalFactor:
     """Multiplicative noise with mean 1 and coefficient of variation ``cv`` (lognormal).
 
-    Draws come in blocks so that the hot path pays for a list index, not a numpy call; the k-th
-    draw is the same whatever the block size, so common random numbers hold.
+    Draw ``i`` is fixed by the stream alone (:meth:`at`), so a caller that numbers its draws (trip
+    ``n`` takes draws ``2n`` and ``2n + 1``) gets the same value for the same trip whatever else
+    the scenario changes: common random numbers. Draws come in blocks so that the hot path pays for
+    a list index, not a numpy call.
     """
 
     BLOCK = 512
@@ -36,22 +38,19 @@ class LognormalFactor:
         self._rng = rng
         self._sigma = math.sqrt(math.log1p(cv * cv))
         self._mu = -0.5 * self._sigma**2
-        self._block: list[float] = []
-        self._i = 0
+        self._normals: list[float] = []
 
     @property
     def mean(self) -> float:
         return 1.0
 
-    def sample(self) -> float:
+    def at(self, i: int) -> float:
+        """Draw number ``i`` (0-based) of this stream."""
         if self.cv == 0.0:
             return 1.0
-        if self._i >= len(self._block):
-            self._block = self._rng.standard_normal(self.BLOCK).tolist()
-            self._i = 0
-        z = self._block[self._i]
-        self._i += 1
-        return math.exp(self._mu + self._sigma * z)
+        while i >= len(self._normals):
+            self._normals.extend(self._rng.standard_normal(self.BLOCK).tolist())
+        return math.exp(self._mu + self._sigma * self._normals[i])
 
     def __repr__(self) -> str:
         return f"LognormalFactor(mean=1, cv={self.cv:g})"

@@ -30,6 +30,7 @@ class SupplierContext:
     one_way_km: float
     load_s: float
     unload_s: float
+    trips: int = 0  # trips dispatched so far
 
 
 @dataclass

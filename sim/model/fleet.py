@@ -66,9 +66,12 @@ class Shipper:
     def add(self, ready: float, item: int, released: float, urgent: bool = False) -> None:
         """A load (rack or pack) ready at ``ready``; loads are added in the order they are ready.
         An urgent load leaves on the first free truck once it is ready, without waiting to fill it."""
-        self.waiting.append((ready, item, released))
+        waiting = self.waiting
+        waiting.append((ready, item, released))
         if urgent:
             self._urgent = item
+        elif len(waiting) != 1 and len(waiting) != self.per_truck and self._urgent is None:
+            return  # the dispatch time depends only on the first and the per_truck-th load
         self._plan()
 
     def due(self) -> float:
@@ -122,14 +125,16 @@ class Shipper:
 class Trip:
     """One truck load: load, drive, queue for a dock, unload (line-side), drive back."""
 
-    __slots__ = ("shipper", "truck", "load", "dispatched", "set_off", "extra", "arrive", "dock", "docked")
+    __slots__ = ("shipper", "truck", "load", "number", "dispatched", "set_off", "extra", "arrive", "dock", "docked")
 
     def __init__(self, shipper: Shipper, truck: int, load: list[tuple[float, int, float]]):
         self.shipper, self.truck, self.load = shipper, truck, load
         env, s = shipper.env, shipper.ctx.supplier
+        self.number = s.trips  # the supplier's n-th trip draws travel noise 2n (out) and 2n + 1 (back)
+        s.trips += 1
         self.dispatched = env.now
         self.set_off, self.extra = s.roads.set_off(env.now + s.load_s)
-        self.arrive = self.set_off + s.one_way_s * s.travel.sample() + self.extra
+        self.arrive = self.set_off + s.one_way_s * s.travel.at(2 * self.number) + self.extra
         env.timeout(self.arrive - env.now).callbacks.append(self._at_plant)
 
     def _at_plant(self, _event) -> None:
@@ -147,9 +152,9 @@ class Trip:
         items = [item for _, item, _ in load]
         units = shipper.deliver(items)
         back_off, back_extra = s.roads.set_off(env.now)
-        back = back_off + s.one_way_s * s.travel.sample() + back_extra
+        back = back_off + s.one_way_s * s.travel.at(2 * self.number + 1) + back_extra
         held = (self.set_off - self.dispatched - s.load_s) + (back_off - env.now)
-        ctx.rec.trips.append((
+        ctx.rec.trips.extend((
             s.index, ctx.index, self.truck, len(items), units, shipper.first_car(items[0]),
             min(r for _, _, r in load), load[0][0], self.set_off, self.arrive, self.docked, env.now, back,
             held + self.extra + back_extra, 2.0 * s.one_way_km,

@@ -64,7 +64,7 @@ class JisLoop:
         rack, start = len(self.bounds), self.open_start
         self.bounds.append((start, end))
         self.open_start = end
-        self.ctx.rec.releases.append((self.index, now, cycle, end - start))
+        self.ctx.rec.releases.extend((self.index, now, cycle, end - start))
         self.ctx.shipper.add(self._build(start, end), rack, now, urgent)
         self._schedule_close()
 

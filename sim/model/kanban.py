@@ -38,7 +38,7 @@ class KanbanLoop:
     def _release(self, cycle: int, now: float) -> None:
         """The container holding ``last_unit`` was emptied at the start of ``cycle``."""
         self.released += 1
-        self.ctx.rec.releases.append((self.index, now, cycle, self.pack))
+        self.ctx.rec.releases.extend((self.index, now, cycle, self.pack))
         self.ctx.shipper.add(self.ctx.supplier.up.next_up(now), self.released - 1, now)
         self._schedule_release()
 

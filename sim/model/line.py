@@ -125,9 +125,13 @@ class Line:
         return max(1, int((self.worktime.total - self.w_next) // self.takt) + 1)
 
     def _start_cycle(self) -> None:
-        c, now, calls = self.cycle, self.env.now, self._calls
+        c, now, calls, segments = self.cycle, self.env.now, self._calls, self.rec.segments
         w_start = self.w_next
-        self.rec.segments.append((c, 1, w_start))
+        first, count, start_w = segments[-1] if segments else (-1, 0, 0.0)
+        if first + count == c and abs(start_w + count * self.takt - w_start) < 1e-6:
+            segments[-1] = (first, count + 1, start_w)  # the jump that led here, one cycle longer
+        else:
+            segments.append((c, 1, w_start))
         self.cycle += 1
         self.w_next += self.takt
         while calls and calls[0][0] <= c:
@@ -146,7 +150,7 @@ class Line:
         yield self._wake
         self._open = None
         resume_w = max(start_w, self.worktime.work(env.now))
-        self.rec.stoppages.append((self.cycle, start, env.now, start_w, resume_w, part))
+        self.rec.stoppages.extend((self.cycle, start, env.now, start_w, resume_w, part))
         self.w_next = resume_w
 
     # -- breakdowns -----------------------------------------------------------------------------
@@ -159,7 +163,7 @@ class Line:
         repair = self._failures.repair()
         start = self.worktime.clock_end(w_start + into)
         end = self.worktime.clock_end(w_start + into + repair)
-        self.rec.breakdowns.append((cycle, start, end, repair))
+        self.rec.breakdowns.extend((cycle, start, end, repair))
         self.w_next += repair
         self._fail_at_run_s += self._failures.time_to_failure()
 
@@ -167,5 +171,5 @@ class Line:
         """Record a stoppage still open at the end of the run, cut at the horizon."""
         if self._open is not None:
             cycle, start, start_w, part = self._open
-            self.rec.stoppages.append((cycle, start, horizon_s, start_w, self.worktime.work(horizon_s), part))
+            self.rec.stoppages.extend((cycle, start, horizon_s, start_w, self.worktime.work(horizon_s), part))
             self._open = None

@@ -70,7 +70,8 @@ class Plant:
     def _build_supplier(self, index: int, supplier) -> SupplierContext:
         s, rep = self.scenario, self.replication
         declared, sampled = supplier_downtime(s, supplier, self.windows, rep, self.horizon_s)
-        self.rec.supplier_down.extend((index, a, b) for a, b in sampled)
+        for a, b in sampled:
+            self.rec.supplier_down.extend((index, a, b))
         up = WorkTime.of(supplier.calendar, self.horizon_s, declared + sampled)
         unload = s.plant.unload_min if supplier.unload_min is None else supplier.unload_min
         return SupplierContext(

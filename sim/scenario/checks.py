@@ -20,7 +20,7 @@ def _calendar_problem(cal: Calendar, where: str) -> tuple[str, str] | None:
         start, end = clock_minutes(shift.start), clock_minutes(shift.end)
         if start == end:
             return f"{where}.shifts.{shift.name}", "a shift must not start and end at the same time"
-        length = (end - start) % 1440
+        length = (end - start) % 1440 or 1440  # 00:00-24:00 is a whole day, as in calendar.py
         for brk in shift.breaks:
             b0 = (clock_minutes(brk.start) - start) % 1440
             b1 = (clock_minutes(brk.end) - start) % 1440 or 1440
@@ -59,8 +59,6 @@ def _disruption_problem(scenario: Scenario) -> tuple[str, str] | None:
         if isinstance(d, (RoadDisruption, RoadClosed)) and d.route is not None and d.route not in routes:
             known = ", ".join(sorted(routes)) or "none: no supplier names a route"
             return f"{where}.route", f"no supplier uses the route {d.route!r} (routes: {known})"
-        if d.start_day >= scenario.horizon.days:
-            return f"{where}.start_day", f"starts after the horizon ends (day {scenario.horizon.days:g})"
     return None
 
 

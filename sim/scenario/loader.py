@@ -19,7 +19,8 @@ from sim.errors import ScenarioError
 from sim.scenario.checks import cross_check
 from sim.scenario.schema import Scenario
 
-_TAGS = {"jis", "kanban", "road", "road_closed", "supplier_down", "function-after", "int", "dict[str,int]"}
+_TAGS = {"jis", "kanban", "road", "road_closed", "supplier_down", "function-after", "int", "dict[str,int]",
+         "constrained-int", "dict[str,constrained-int]"}
 
 
 class _Loader(yaml.SafeLoader):
@@ -153,11 +154,24 @@ def _problem(err: dict[str, Any]) -> str:
     kind, msg = err["type"], err["msg"]
     if kind == "extra_forbidden":
         return "unknown key (check its spelling against the scenario reference in README.md)"
-    if kind == "missing":
+    if kind in ("missing", "union_tag_not_found"):
         return "required key is missing"
     if kind == "union_tag_invalid":
-        return f"{msg.split(':', 1)[0]}; got {err.get('input')!r}".replace("Input tag", "value")
+        return msg.replace("Input tag", "value")  # keeps the expected tags: ... 'jis', 'kanban'
     return msg.removeprefix("Value error, ")
+
+
+def _real_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop pydantic's echo of a failed list item: the list itself reported as too short."""
+    return [e for e in errors if not (e["type"] == "too_short" and any(
+        len(o["loc"]) > len(e["loc"]) and o["loc"][: len(e["loc"])] == e["loc"] for o in errors))]
+
+
+def _loc(err: dict[str, Any]) -> tuple[Any, ...]:
+    """The error location; a missing or wrong ``mode:``/``kind:`` tag is located at that key."""
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return (*err["loc"], str(err["ctx"]["discriminator"]).strip("'"))
+    return err["loc"]
 
 
 def scenario_from_dict(data: dict[str, Any], file: str = "<scenario>") -> Scenario:
@@ -165,10 +179,11 @@ def scenario_from_dict(data: dict[str, Any], file: str = "<scenario>") -> Scenar
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        more = len(exc.errors()) - 1
+        errors = _real_errors(exc.errors())
+        err = errors[0]
+        more = len(errors) - 1
         suffix = f" (and {more} more problem{'s' * (more > 1)})" if more else ""
-        raise ScenarioError(file, _key_path(err["loc"], data), _problem(err) + suffix) from None
+        raise ScenarioError(file, _key_path(_loc(err), data), _problem(err) + suffix) from None
     problem = cross_check(scenario)
     if problem:
         raise ScenarioError(file, *problem)

@@ -1,0 +1,102 @@
+"""Properties and metamorphic relations over random small scenarios (hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from micro import build, jis_loop, kanban_loop
+
+from sim.metrics import Frame, cycle_times, measure, stock_series
+from sim.model import run_replication
+
+FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def mixed(draw, cv: float) -> dict:
+    """A two-supplier plant with a kanban part and a per-model JIS part, drawn at random."""
+    kan = kanban_loop(cards=draw(st.integers(1, 6)), pack=draw(st.integers(1, 12)),
+                      per_truck=draw(st.integers(1, 3)), trucks=draw(st.integers(1, 3)),
+                      km=draw(st.floats(0.5, 20)), max_wait=draw(st.sampled_from([0, 10, 30])), days=0.5)
+    jis = jis_loop(broadcast=draw(st.integers(0, 30)), rack=draw(st.integers(1, 8)),
+                   per_truck=draw(st.integers(1, 3)), build_s=draw(st.floats(5, 80)),
+                   trucks=draw(st.integers(1, 3)), km=draw(st.floats(0.5, 20)),
+                   usage={"A": draw(st.integers(0, 2)), "B": 1}, models={"A": 0.6, "B": 0.4})
+    data = kan
+    data["line"] = jis["line"]
+    data["suppliers"][0]["travel_cv"] = cv
+    jis_supplier = jis["suppliers"][0]
+    jis_supplier["parts"] = [dict(jis_supplier["parts"][0], name="jis-part")]
+    data["suppliers"].append(dict(jis_supplier, name="sup-jis", travel_cv=cv))
+    data["seed"] = draw(st.integers(0, 2**31))
+    return data
+
+
+@st.composite
+def plants(draw, cv=st.sampled_from([0.0, 0.3])):
+    return build(mixed(draw, draw(cv)))
+
+
+@FAST
+@given(plants())
+def test_stock_never_negative_and_units_are_conserved(scenario):
+    tables = run_replication(scenario).tables
+    frame = Frame.of(scenario)
+    starts, _ = cycle_times(frame, tables)
+    for p, (_, part) in enumerate(scenario.parts):
+        times, level = stock_series(frame, tables, p, starts)
+        assert level.min() >= 0, f"{part.name} went negative"
+        delivered = tables.trips["units"][tables.trips["part"] == p].sum()
+        consumed = tables.initial_stock[p] + delivered - level[-1]
+        assert consumed >= 0
+        if part.mode == "kanban":
+            assert level.max() <= part.cards * part.pack_size
+            # packs delivered + packs line-side + cards waiting never exceed the cards
+            released = (tables.releases["part"] == p).sum()
+            delivered_packs = delivered // part.pack_size
+            assert released - delivered_packs <= part.cards
+
+
+@FAST
+@given(plants())
+def test_same_seed_gives_identical_results(scenario):
+    a, b = run_replication(scenario).tables, run_replication(scenario).tables
+    for name in ("stoppages", "trips", "releases", "segments", "breakdowns"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+
+
+def _stoppage(data) -> float:
+    sc = build(data)
+    return measure(Frame.of(sc), run_replication(sc).tables)["kpis"]["stoppage_min"]
+
+
+@FAST
+@given(st.integers(1, 5), st.integers(1, 10), st.integers(1, 3), st.floats(1, 30))
+def test_more_cards_never_increase_stoppage(cards, pack, trucks, km):
+    base = kanban_loop(cards=cards, pack=pack, trucks=trucks, km=km, days=0.5)
+    more = kanban_loop(cards=cards + 1, pack=pack, trucks=trucks, km=km, days=0.5)
+    assert _stoppage(more) <= _stoppage(base) + 1e-9
+
+
+@FAST
+@given(st.integers(1, 5), st.integers(1, 10), st.integers(1, 3), st.floats(1, 30))
+def test_more_trucks_never_increase_stoppage(cards, pack, trucks, km):
+    base = kanban_loop(cards=cards, pack=pack, trucks=trucks, km=km, days=0.5)
+    more = kanban_loop(cards=cards, pack=pack, trucks=trucks + 1, km=km, days=0.5)
+    assert _stoppage(more) <= _stoppage(base) + 1e-9
+
+
+@FAST
+@given(st.integers(0, 20), st.integers(1, 6), st.floats(1, 15))
+def test_earlier_jis_call_off_never_increases_stoppage(broadcast, rack, km):
+    base = jis_loop(broadcast=broadcast, rack=rack, km=km, days=0.5)
+    earlier = jis_loop(broadcast=broadcast + 5, rack=rack, km=km, days=0.5)
+    assert _stoppage(earlier) <= _stoppage(base) + 1e-9
+
+
+@FAST
+@given(st.integers(1, 5), st.integers(1, 10), st.floats(1, 10), st.floats(0.5, 10))
+def test_a_farther_supplier_never_stops_the_line_less(cards, pack, km, extra_km):
+    near = kanban_loop(cards=cards, pack=pack, trucks=2, km=km, days=0.5)
+    far = kanban_loop(cards=cards, pack=pack, trucks=2, km=km + extra_km, days=0.5)
+    assert _stoppage(far) >= _stoppage(near) - 1e-9

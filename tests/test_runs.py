@@ -1,0 +1,121 @@
+"""Runs as a whole: determinism across workers, common random numbers, the run folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from micro import build, kanban_loop
+
+import sim
+from sim.errors import ResultsError
+from sim.model import run_replication
+from sim.results import read_run, save
+from sim.runner import run
+from sim.scenario import load_scenario
+
+GOLDEN = Path(__file__).parent / "data" / "golden.yaml"
+
+
+def test_results_do_not_depend_on_the_number_of_workers():
+    scenario = load_scenario(GOLDEN)
+    one, two = run(scenario, workers=1), run(scenario, workers=2)
+    assert one.summary == two.summary
+    for a, b in zip(one.replications, two.replications):
+        assert np.array_equal(a.tables.trips, b.tables.trips)
+
+
+def test_replications_differ_and_a_seed_changes_them():
+    scenario = load_scenario(GOLDEN)
+    result = run(scenario, workers=1)
+    stops = [r["kpis"]["stoppage_min"] for r in result.per_replication]
+    assert len(set(stops)) == len(stops)
+    other = run(load_scenario(GOLDEN, ["seed=8"]), workers=1)
+    assert other.summary["kpis"]["stoppage_min"] != result.summary["kpis"]["stoppage_min"]
+
+
+def test_common_random_numbers_a_new_supplier_does_not_change_anothers_draws():
+    """Streams are keyed by source name: adding a supplier (that never stops the line) before it
+    leaves the first one's trips exactly as they were."""
+    base = kanban_loop(cards=3, pack=4, trucks=4, docks=5)
+    base["suppliers"][0]["travel_cv"] = 0.3
+    more = json.loads(json.dumps(base))
+    twin = dict(more["suppliers"][0], name="other")
+    twin["parts"] = [dict(twin["parts"][0], name="other-part", station=2, cards=50)]
+    more["suppliers"].insert(0, twin)
+    a = run_replication(build(base)).tables.trips
+    b = run_replication(build(more)).tables.trips
+    b = b[b["supplier"] == 1]
+    assert len(a) > 100 and np.array_equal(a["arrive"] - a["depart"], b["arrive"] - b["depart"])
+
+
+def test_common_random_numbers_trip_n_keeps_its_draws_when_timing_changes():
+    """Trip n of a supplier draws noise 2n and 2n + 1 whenever it happens: with one more card the
+    line stops less and trips move in time, but trip n still drives the same times."""
+    a = kanban_loop(cards=2, pack=4, trucks=3)
+    a["suppliers"][0]["travel_cv"] = 0.3
+    b = json.loads(json.dumps(a))
+    b["suppliers"][0]["parts"][0]["cards"] = 3
+    ta, tb = run_replication(build(a)).tables.trips, run_replication(build(b)).tables.trips
+    ta, tb = np.sort(ta, order="depart"), np.sort(tb, order="depart")
+    assert not np.array_equal(ta["depart"][:50], tb["depart"][:50])
+    # the n-th dispatched trip: sorting by dispatch keeps trip numbers when one truck is used at a time
+    drive_a, drive_b = ta["arrive"] - ta["depart"], tb["arrive"] - tb["depart"]
+    assert np.allclose(drive_a[:50], drive_b[:50])
+
+
+def test_run_folder_contents(tmp_path):
+    result = run(load_scenario(GOLDEN, ["replications=2"]), workers=1)
+    folder = save(result, out=tmp_path / "run", plots=False)
+    summary, manifest = read_run(folder)
+    assert manifest["seed"] == 7 and manifest["replications"] == 2 and len(manifest["scenario_hash"]) == 64
+    assert manifest["packages"]["simpy"]
+    assert summary["kpis"]["cars_built"]["mean"] == pytest.approx(result.summary["kpis"]["cars_built"]["mean"])
+    lines = (folder / "stoppages.csv").read_text().splitlines()
+    minutes = sum(float(line.split(",")[4]) for line in lines[1:])
+    total = sum(r["kpis"]["stoppage_min"] for r in summary["per_replication"])
+    assert minutes == pytest.approx(total, abs=0.01 * len(lines))
+    deliveries = (folder / "deliveries.csv").read_text().splitlines()
+    assert len(deliveries) - 1 == sum(len(r.tables.trips) for r in result.replications)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "breakdowns.csv", "deliveries.csv", "manifest.json", "scenario.yaml", "stock.csv", "stoppages.csv",
+        "summary.json"]
+    # the resolved scenario reloads to the same scenario
+    assert sim.load_scenario(folder / "scenario.yaml") == result.scenario
+
+
+def test_a_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
+    result = run(load_scenario(GOLDEN, ["replications=1"]), workers=1)
+
+    def boom(*_a, **_k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sim.results.write_tables", boom)
+    with pytest.raises(KeyboardInterrupt):
+        save(result, out=tmp_path / "run", plots=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_folder_is_never_overwritten(tmp_path):
+    result = run(load_scenario(GOLDEN, ["replications=1"]), workers=1)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "keep.txt").write_text("mine")
+    with pytest.raises(ResultsError):
+        save(result, out=tmp_path / "run", plots=False)
+    assert (tmp_path / "run" / "keep.txt").read_text() == "mine"
+
+
+def test_incomplete_folder_is_not_read_as_a_run(tmp_path):
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "summary.json").write_text("{}")
+    with pytest.raises(ResultsError):
+        read_run(tmp_path / "half")
+
+
+def test_python_api_runs_without_the_cli():
+    scenario = sim.load_scenario(GOLDEN, overrides=["replications=1", "horizon.days=1"])
+    result = sim.run(scenario, workers=1)
+    assert result.summary["kpis"]["cars_planned"]["mean"] > 0
+    assert result.events > 0
