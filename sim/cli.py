@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sim.errors import SimError
@@ -34,7 +35,7 @@ def planner_errors(command):
         try:
             return command(*args, **kwargs)
         except SimError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             err.print("interrupted: nothing was written")
@@ -98,13 +99,13 @@ def run(
     """Run a scenario: replications, KPI table, and a run folder with tables and plots."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from sim.results import save
+    from sim.results import check_new_folder, save
     from sim.runner import run as run_scenario
     from sim.scenario import load_scenario
 
     sc = load_scenario(scenario, _overrides(set_, **{"horizon.days": days, "replications": replications, "seed": seed}))
-    if out_dir is not None and out_dir.exists():
-        raise SimError(f"{out_dir} already exists; choose another --out (nothing was written)")
+    if out_dir is not None:
+        check_new_folder(out_dir)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(f"{sc.name}: replications", total=sc.replications)
@@ -117,7 +118,7 @@ def run(
     if causes is not None:
         out.print(causes)
     out.print(f"{result.events:,} SimPy events in {result.wall_s:.1f} s")
-    out.print(f"results: {folder}", highlight=False, soft_wrap=True)
+    out.print(f"results: {escape(str(folder))}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -128,7 +129,7 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file."
     sc = load_scenario(scenario, _overrides(set_))
     parts = sc.parts
     jis = sum(1 for _, p in parts if p.mode == "jis")
-    out.print(f"{scenario}: valid: {len(sc.suppliers)} suppliers, {len(parts)} parts ({jis} JIS), "
+    out.print(f"{escape(str(scenario))}: valid: {len(sc.suppliers)} suppliers, {len(parts)} parts ({jis} JIS), "
               f"{sc.replications} replications × {sc.horizon.days:g} days", highlight=False, soft_wrap=True)
 
 

@@ -216,14 +216,30 @@ def new_run_id(scenario: Scenario) -> str:
     return f"{stamp}-{scenario_hash(scenario)[:6]}-s{scenario.seed}"
 
 
+def check_new_folder(path: str | Path) -> None:
+    """Raise ResultsError unless ``path`` can be created as a new run folder."""
+    path = Path(path)
+    if path.exists():
+        raise ResultsError(f"{path} already exists; choose another --out (nothing was written)")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ResultsError(f"cannot create {path}: {parent} is a file (nothing was written)")
+            if not os.access(parent, os.W_OK):
+                raise ResultsError(f"cannot create {path}: {parent} is not writable (nothing was written)")
+            return
+
+
 def save(result: RunResult, out: str | Path | None = None, root: str | Path = "results",
          argv: list[str] | None = None, plots: bool = True) -> Path:
     """Write the run folder and return its path. ``out`` names the folder itself (it must not
     exist yet); by default it is ``<root>/<scenario>/<run-id>``. Nothing is left behind on failure."""
     final = Path(out) if out is not None else Path(root) / result.scenario.name / new_run_id(result.scenario)
-    if final.exists():
-        raise ResultsError(f"{final} already exists; choose another --out (nothing was written)")
-    final.parent.mkdir(parents=True, exist_ok=True)
+    check_new_folder(final)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ResultsError(f"cannot create {final.parent}: {exc.strerror}") from None
     tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
     try:
         tmp.mkdir()

@@ -64,6 +64,9 @@ def _disruption_problem(scenario: Scenario) -> tuple[str, str] | None:
 
 def cross_check(scenario: Scenario) -> tuple[str, str] | None:
     """The first (key path, problem) that makes the scenario unusable, or None."""
+    if scenario.horizon.warmup_days >= scenario.horizon.days:
+        return ("horizon.warmup_days", f"the warm-up ({scenario.horizon.warmup_days:g} days) must be shorter than "
+                f"the run (horizon.days = {scenario.horizon.days:g})")
     duplicate = _duplicate([s.name for s in scenario.suppliers])
     if duplicate:
         return "suppliers", f"two suppliers are named {duplicate!r}"

@@ -24,7 +24,18 @@ _TAGS = {"jis", "kanban", "road", "road_closed", "supplier_down", "function-afte
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader without YAML 1.1's sexagesimal numbers, so 16:00 stays a string."""
+    """SafeLoader without YAML 1.1's sexagesimal numbers (16:00 stays a string) that refuses a key
+    written twice in one mapping (YAML would silently keep the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} appears twice in one mapping", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -116,10 +127,8 @@ def apply_override(data: dict[str, Any], assignment: str, file: str) -> None:
         if isinstance(node, dict):
             if last:
                 node[part] = value
-            elif part not in node:
-                raise ScenarioError(file, where, f"no such key to override (from --set {assignment})")
-            else:
-                node = node[part]
+            else:  # a missing section is created; validation rejects a key the schema does not know
+                node = node.setdefault(part, {})
         elif isinstance(node, list):
             hits = [n for n, item in enumerate(node) if isinstance(item, dict) and item.get("name") == part]
             if not hits and part.isdigit() and int(part) < len(node):

@@ -10,19 +10,21 @@ import math
 import re
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Slug = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80)]
-PosFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-PosInt = Annotated[int, Field(ge=1)]
+# Strict(): `trucks: true` or `takt_s: "90"` is an error, not 1 or 90 (ints are still fine as floats)
+PosFloat = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
+NonNegFloat = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
+PosInt = Annotated[int, Strict(), Field(ge=1)]
+NonNegInt = Annotated[int, Strict(), Field(ge=0)]
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 
 
-class Strict(BaseModel):
+class Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
 
@@ -42,58 +44,58 @@ def _checked_clock(text: str) -> str:
 ClockTime = Annotated[str, AfterValidator(_checked_clock)]
 
 
-class Break(Strict):
+class Break(Frozen):
     start: ClockTime
     end: ClockTime
 
 
-class Shift(Strict):
+class Shift(Frozen):
     name: str
     start: ClockTime
     end: ClockTime  # before start: the shift crosses midnight
     breaks: tuple[Break, ...] = ()
 
 
-class Calendar(Strict):
+class Calendar(Frozen):
     """Working time. The default is around the clock, every day."""
 
     workdays: tuple[Weekday, ...] = WEEKDAYS
     shifts: tuple[Shift, ...] = (Shift(name="all-day", start="00:00", end="24:00"),)
-    holidays: tuple[Annotated[int, Field(ge=0)], ...] = ()  # day numbers, day 0 = first Monday
+    holidays: tuple[NonNegInt, ...] = ()  # day numbers, day 0 = first Monday
 
 
-class LineBreakdowns(Strict):
+class LineBreakdowns(Frozen):
     mtbf_min: PosFloat  # mean running time between failures, minutes
     mttr_min: PosFloat  # mean repair time, minutes of working time
 
 
-class SupplierBreakdowns(Strict):
+class SupplierBreakdowns(Frozen):
     mtbf_h: PosFloat  # mean time between failures, hours
     mttr_min: PosFloat  # mean repair time, minutes
 
 
-class Line(Strict):
+class Line(Frozen):
     takt_s: PosFloat
     stations: PosInt
     models: dict[str, PosFloat] = Field(min_length=1)
-    broadcast_cars: Annotated[int, Field(ge=0)]
+    broadcast_cars: NonNegInt
     breakdowns: LineBreakdowns | None = None
 
 
-class Plant(Strict):
+class Plant(Frozen):
     docks: PosInt
     unload_min: NonNegFloat
 
 
-class Leg(Strict):
+class Leg(Frozen):
     km: PosFloat
     speed_kmh: PosFloat
 
 
-Usage = Union[Annotated[int, Field(ge=0)], dict[str, Annotated[int, Field(ge=0)]]]
+Usage = Union[NonNegInt, dict[str, NonNegInt]]
 
 
-class _PartBase(Strict):
+class _PartBase(Frozen):
     name: Slug
     station: PosInt
     usage: Usage = 1
@@ -110,7 +112,7 @@ class JisPart(_PartBase):
     rack_size: PosInt
     racks_per_truck: PosInt
     build_s: PosFloat
-    broadcast_cars: Annotated[int, Field(ge=0)] | None = None  # default: line.broadcast_cars
+    broadcast_cars: NonNegInt | None = None  # default: line.broadcast_cars
 
     @property
     def per_truck(self) -> int:
@@ -133,12 +135,12 @@ class KanbanPart(_PartBase):
 Part = Annotated[Union[JisPart, KanbanPart], Field(discriminator="mode")]
 
 
-class Supplier(Strict):
+class Supplier(Frozen):
     name: Slug
     distance_km: PosFloat | None = None
     speed_kmh: PosFloat | None = None
     legs: tuple[Leg, ...] | None = None
-    bearing_deg: Annotated[float, Field(ge=0, lt=360)] | None = None
+    bearing_deg: Annotated[float, Strict(), Field(ge=0, lt=360)] | None = None
     travel_cv: NonNegFloat = 0.0
     trucks: PosInt
     load_min: NonNegFloat
@@ -171,7 +173,7 @@ class Supplier(Strict):
         return math.fsum(leg.km / leg.speed_kmh for leg in self.legs)
 
 
-class RoadDisruption(Strict):
+class RoadDisruption(Frozen):
     """Each one-way trip setting off on ``route`` inside the window takes ``extra_min`` longer."""
 
     kind: Literal["road"]
@@ -182,7 +184,7 @@ class RoadDisruption(Strict):
     extra_min: PosFloat
 
 
-class RoadClosed(Strict):
+class RoadClosed(Frozen):
     """Trucks that would set off on ``route`` inside the window wait until it ends."""
 
     kind: Literal["road_closed"]
@@ -192,7 +194,7 @@ class RoadClosed(Strict):
     duration_h: PosFloat
 
 
-class SupplierDown(Strict):
+class SupplierDown(Frozen):
     """The supplier neither produces nor dispatches inside the window."""
 
     kind: Literal["supplier_down"]
@@ -210,21 +212,15 @@ def disruption_label(d: RoadDisruption | RoadClosed | SupplierDown) -> str:
     return d.name or f"{d.kind}@{d.start_day:g}"
 
 
-class Horizon(Strict):
+class Horizon(Frozen):
     days: PosFloat  # total simulated length, warm-up included
-    warmup_days: NonNegFloat = 0.0
-
-    @model_validator(mode="after")
-    def _warmup_inside(self) -> "Horizon":
-        if self.warmup_days >= self.days:
-            raise ValueError(f"warmup_days ({self.warmup_days:g}) must be less than days ({self.days:g})")
-        return self
+    warmup_days: NonNegFloat = 0.0  # must be < days (checks.py)
 
 
-class Scenario(Strict):
+class Scenario(Frozen):
     name: Slug
     description: str = ""
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: NonNegInt = 0
     horizon: Horizon
     replications: PosInt = 1
     calendar: Calendar = Calendar()
