@@ -39,6 +39,27 @@ def jis_loop(*, broadcast=7, rack=4, per_truck=1, build_s=30.0, trucks=4, takt=6
     }
 
 
+def tiny(**top) -> dict:
+    """One JIS supplier on a named route and one kanban supplier, around the clock, at 60 s takt
+    (1,440 cars a day); ``top`` overrides top-level keys."""
+    data = {
+        "name": "tiny",
+        "horizon": {"days": 2, "warmup_days": 0.5},
+        "line": {"takt_s": 60, "stations": 10, "models": {"A": 0.6, "B": 0.4}, "broadcast_cars": 20},
+        "plant": {"docks": 2, "unload_min": 5},
+        "suppliers": [
+            {"name": "seats", "distance_km": 1.0, "speed_kmh": 30, "trucks": 2, "load_min": 3, "route": "ave",
+             "parts": [{"name": "seat-set", "station": 5, "usage": {"A": 1, "B": 1}, "mode": "jis",
+                        "rack_size": 4, "racks_per_truck": 2, "build_s": 30}]},
+            {"name": "bolts", "distance_km": 2.0, "speed_kmh": 30, "trucks": 1, "load_min": 3,
+             "parts": [{"name": "bolt", "station": 2, "usage": 4, "mode": "kanban",
+                        "pack_size": 100, "cards": 4, "packs_per_truck": 2}]},
+        ],
+    }
+    data.update(top)
+    return data
+
+
 def build(data: dict, **changes) -> Scenario:
     """Validate ``data`` with top-level ``changes`` applied."""
     data = copy.deepcopy(data)

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import micro
 import yaml
 from typer.testing import CliRunner
 
@@ -31,22 +32,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 def tiny() -> dict:
     """One JIS and one kanban supplier, around the clock; 1 day at 60 s takt is 1,440 cars."""
-    return {
-        "name": "tiny",
-        "seed": 11,
-        "horizon": {"days": 2, "warmup_days": 0.25},
-        "replications": 1,
-        "line": {"takt_s": 60, "stations": 10, "models": {"A": 0.6, "B": 0.4}, "broadcast_cars": 20},
-        "plant": {"docks": 2, "unload_min": 5},
-        "suppliers": [
-            {"name": "seats", "distance_km": 1.0, "speed_kmh": 30, "trucks": 2, "load_min": 3, "route": "ave",
-             "parts": [{"name": "seat-set", "station": 5, "usage": {"A": 1, "B": 1}, "mode": "jis",
-                        "rack_size": 4, "racks_per_truck": 2, "build_s": 30}]},
-            {"name": "bolts", "distance_km": 2.0, "speed_kmh": 30, "trucks": 1, "load_min": 3,
-             "parts": [{"name": "bolt", "station": 2, "usage": 4, "mode": "kanban",
-                        "pack_size": 100, "cards": 4, "packs_per_truck": 2}]},
-        ],
-    }
+    return micro.tiny(seed=11, horizon={"days": 2, "warmup_days": 0.25}, replications=1)
 
 
 BAD_KEY = "suppliers.seats.parts.seat-set.rak_size"

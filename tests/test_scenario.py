@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pydantic
 import pytest
+import micro
 import yaml
 
 from sim.errors import ScenarioError
@@ -23,20 +24,7 @@ SCENARIO_FILES = sorted((REPO / "scenarios").glob("*.yaml"))
 
 def tiny() -> dict:
     """A small valid scenario: one JIS supplier on a named route, one kanban supplier."""
-    return {
-        "name": "tiny",
-        "horizon": {"days": 2, "warmup_days": 0.5},
-        "line": {"takt_s": 60, "stations": 10, "models": {"A": 0.6, "B": 0.4}, "broadcast_cars": 20},
-        "plant": {"docks": 2, "unload_min": 5},
-        "suppliers": [
-            {"name": "seats", "distance_km": 1.0, "speed_kmh": 30, "trucks": 2, "load_min": 3, "route": "ave",
-             "parts": [{"name": "seat-set", "station": 5, "usage": {"A": 1, "B": 1}, "mode": "jis",
-                        "rack_size": 4, "racks_per_truck": 2, "build_s": 30}]},
-            {"name": "bolts", "distance_km": 2.0, "speed_kmh": 30, "trucks": 1, "load_min": 3,
-             "parts": [{"name": "bolt", "station": 2, "usage": 4, "mode": "kanban",
-                        "pack_size": 100, "cards": 4, "packs_per_truck": 2}]},
-        ],
-    }
+    return micro.tiny()
 
 
 def write(folder: Path, data: dict | str, name: str = "tiny.yaml") -> Path:
