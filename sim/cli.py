@@ -133,5 +133,68 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file."
               f"{sc.replications} replications × {sc.horizon.days:g} days", highlight=False, soft_wrap=True)
 
 
+@app.command()
+@planner_errors
+def diff(
+    old: Annotated[Path, typer.Argument(help="Scenario YAML file to compare from.")],
+    new: Annotated[Path, typer.Argument(help="Scenario YAML file to compare with it.")],
+):
+    """Show what changed from OLD to NEW (after extends and defaults), one key path per line."""
+    from sim.scenario import load_scenario
+    from sim.scenario_diff import diff_scenarios, format_changes
+    lines = format_changes(diff_scenarios(load_scenario(old), load_scenario(new)))
+    for line in lines or ["no differences"]:
+        out.print(escape(line), highlight=False, soft_wrap=True)
+
+
+@app.command()
+@planner_errors
+def compare(
+    run_dirs: Annotated[list[Path], typer.Argument(help="Two or more run folders; the first is the base.")],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder to create (default results/compare/<time>-<names>).")] = None,
+):
+    """Compare runs from their folders: KPIs, differences to the first run with 95 % intervals
+    (paired when the runs share seeds and replications), plots and compare.html."""
+    from sim.compare import write_comparison
+    result, folder = write_comparison(run_dirs, out=out_dir)
+    names = [r["scenario"] for r in result["runs"]]
+    table = Table(title="KPIs per run window (mean ± 95 % CI)", title_justify="left")
+    table.add_column("KPI")
+    for name in names:
+        table.add_column(name, justify="right")
+    for k in result["runs"][0]["kpis"]:
+        table.add_row(k, *[f"{_fmt(r['kpis'][k]['mean'])} ± {_fmt(r['kpis'][k]['ci95'])}" for r in result["runs"]])
+    out.print(table)
+    for entry in result["differences"]:
+        out.print(escape(entry["sentence"]), highlight=False)
+        diff = Table(title=f"{entry['scenario']} − {names[0]}, per day of window", title_justify="left")
+        for col in ("figure", "difference", "± 95 % CI", "paired"):
+            diff.add_column(col, justify="left" if col == "figure" else "right")
+        for k, d in entry["kpis_per_day"].items():
+            diff.add_row(k, _fmt(d["mean"], 2), _fmt(d["ci95"], 2), "yes" if d["paired"] else "no")
+        out.print(diff)
+        changes = [s for s in entry["suppliers"] if s["difference"]["mean"] != 0][:8]
+        if changes:
+            sup = Table(title="Largest changes by supplier (stoppage min/day)", title_justify="left")
+            for col in ("supplier", names[0], entry["scenario"], "difference ± 95 % CI"):
+                sup.add_column(col, justify="left" if col == "supplier" else "right")
+            for s in changes:
+                d = s["difference"]
+                sup.add_row(s["supplier"], _fmt(s["base_min_per_day"], 2), _fmt(s["other_min_per_day"], 2),
+                            f"{_fmt(d['mean'], 2)} ± {_fmt(d['ci95'], 2)}")
+            out.print(sup)
+    out.print(f"comparison: {escape(str(folder))}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@planner_errors
+def plot(run_dir: Annotated[Path, typer.Argument(help="A run folder written by sim run.")]):
+    """Redraw the plots and report.html of a run folder from its tables (no re-run)."""
+    from sim.plots import redraw
+    paths = redraw(run_dir)
+    out.print(f"{len(paths)} files written in {escape(str(run_dir))}/plots and report.html", highlight=False,
+              soft_wrap=True)
+
+
 def main() -> None:  # pragma: no cover
     app()

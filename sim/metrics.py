@@ -17,7 +17,7 @@ import numpy as np
 from sim.calendar import DAY_S, WorkTime
 from sim.model.disruptions import declared_windows
 from sim.recorder import Tables
-from sim.scenario.schema import JisPart, Scenario
+from sim.scenario.schema import WEEKDAYS, JisPart, Scenario, clock_minutes
 from sim.stats import mean_ci
 
 KPIS = ("cars_built", "cars_planned", "stoppages", "stoppage_min", "availability", "lost_cars",
@@ -75,6 +75,35 @@ def cycle_times(frame: Frame, tables: Tables) -> tuple[np.ndarray, np.ndarray]:
         np.add.at(end_w, tables.breakdowns["cycle"], tables.breakdowns["repair_w"])
     wt = frame.worktime
     return wt.clock_array(start_w), wt.clock_array(end_w, end=True)
+
+
+def shift_windows(frame: Frame) -> list[tuple[str, float, float]]:
+    """(shift name, clock start, clock end) of every shift that overlaps the measured window."""
+    cal = frame.scenario.calendar
+    workdays = {WEEKDAYS.index(d) for d in cal.workdays}
+    out = []
+    for day in range(-1, int(np.ceil(frame.end / DAY_S)) + 1):
+        if day % 7 not in workdays or day in set(cal.holidays):
+            continue
+        for shift in cal.shifts:
+            start = day * DAY_S + clock_minutes(shift.start) * 60.0
+            length = ((clock_minutes(shift.end) - clock_minutes(shift.start)) % 1440 or 1440) * 60.0
+            if start < frame.end and start + length > frame.start:
+                out.append((shift.name, start, start + length))
+    return sorted(out, key=lambda s: s[1])
+
+
+def shift_table(frame: Frame, ends: np.ndarray) -> dict[str, np.ndarray]:
+    """Cars planned (working time / takt) and built (cycles ending inside) per shift in the window."""
+    shifts = shift_windows(frame)
+    takt = frame.scenario.line.takt_s
+    lo = np.array([max(s, frame.start) for _, s, _ in shifts])
+    hi = np.array([min(e, frame.end) for _, _, e in shifts])
+    done = np.sort(ends[np.isfinite(ends)])
+    built = np.searchsorted(done, hi, side="right") - np.searchsorted(done, lo, side="right")
+    planned = np.array([frame.worktime.worked_between(a, b) / takt for a, b in zip(lo, hi)])
+    return {"shift": np.array([n for n, _, _ in shifts], dtype=object), "start": lo, "end": hi,
+            "planned": planned, "built": built}
 
 
 def attribute(frame: Frame, tables: Tables, part_index: np.ndarray, start: np.ndarray, end: np.ndarray) -> list[str]:

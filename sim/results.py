@@ -2,7 +2,8 @@
 and read back by ``plot``, ``compare`` and ``sweep`` without re-running anything.
 
 A run folder holds ``summary.json``, ``manifest.json``, ``scenario.yaml`` (resolved), the event tables
-``stoppages.csv``, ``deliveries.csv``, ``stock.csv``, ``breakdowns.csv`` and ``plots/``. A folder
+``stoppages.csv``, ``deliveries.csv``, ``stock.csv``, ``breakdowns.csv``, ``shifts.csv``,
+``downtime.csv``, ``plots/`` and ``report.html``. A folder
 without ``manifest.json`` is not a complete run.
 """
 
@@ -25,7 +26,7 @@ import numpy as np
 import yaml
 
 from sim.errors import ResultsError
-from sim.metrics import Frame, cycle_times, jis_margins, stock_series, stoppage_table
+from sim.metrics import Frame, cycle_times, jis_margins, shift_table, stock_series, stoppage_table
 from sim.runner import RunResult
 from sim.scenario.schema import JisPart, Scenario
 
@@ -148,7 +149,8 @@ def delivery_columns(result: RunResult) -> dict[str, list]:
         "part": _column(part_names[t["part"]]), "truck": _column(t["truck"]), "items": _column(t["items"]),
         "units": _column(t["units"]), "released_s": _column(t["released"], 1), "ready_s": _column(t["ready"], 1),
         "depart_s": _column(t["depart"], 1), "depart": _labels(t["depart"]), "arrive_s": _column(t["arrive"], 1),
-        "dock_wait_min": _column((t["dock"] - t["arrive"]) / 60.0, 3), "unloaded_s": _column(t["unloaded"], 1),
+        "dock_s": _column(t["dock"], 1), "dock_wait_min": _column((t["dock"] - t["arrive"]) / 60.0, 3),
+        "unloaded_s": _column(t["unloaded"], 1),
         "returned_s": _column(t["returned"], 1), "delay_min": _column(t["delay_s"] / 60.0, 3),
         "km": _column(t["km"], 3), "jis_margin_min": _column(t["margin"], 3), "kanban_lead_min": _column(t["lead"], 3),
     }
@@ -183,28 +185,55 @@ def breakdown_columns(result: RunResult) -> dict[str, list]:
             "end_s": _column(t["end"], 1), "start": _labels(t["start"]), "repair_min": _column(t["repair_w"] / 60.0, 3)}
 
 
+def shift_columns(result: RunResult) -> dict[str, list]:
+    """Cars planned and built per shift and replication (the window's first and last shifts cut)."""
+    frame = Frame.of(result.scenario)
+    parts = []
+    for rep in result.replications:
+        _, ends = cycle_times(frame, rep.tables)
+        table = shift_table(frame, ends)
+        parts.append({"replication": np.full(len(table["start"]), rep.replication), **table})
+    t = _stack(parts, ["replication", "shift", "start", "end", "planned", "built"])
+    return {"replication": _column(t["replication"]), "shift": _column(t["shift"]), "start_s": _column(t["start"], 1),
+            "end_s": _column(t["end"], 1), "start": _labels(t["start"]), "planned": _column(t["planned"], 2),
+            "built": _column(t["built"])}
+
+
+def downtime_columns(result: RunResult) -> dict[str, list]:
+    """Sampled supplier breakdown windows (declared disruptions are in scenario.yaml)."""
+    names = np.array([s.name for s in result.scenario.suppliers], dtype=object)
+    parts = [{"replication": np.full(len(r.tables.supplier_down), r.replication),
+              **{n: r.tables.supplier_down[n] for n in ("supplier", "start", "end")}} for r in result.replications]
+    t = _stack(parts, ["replication", "supplier", "start", "end"])
+    return {"replication": _column(t["replication"]), "supplier": _column(names[t["supplier"].astype(int)]),
+            "start_s": _column(t["start"], 1), "end_s": _column(t["end"], 1), "start": _labels(t["start"]),
+            "minutes": _column((t["end"] - t["start"]) / 60.0, 2)}
+
+
 def write_tables(folder: Path, result: RunResult) -> None:
     _write_csv(folder / "stoppages.csv", stoppage_columns(result))
     _write_csv(folder / "deliveries.csv", delivery_columns(result))
     _write_csv(folder / "stock.csv", stock_columns(result))
     _write_csv(folder / "breakdowns.csv", breakdown_columns(result))
+    _write_csv(folder / "shifts.csv", shift_columns(result))
+    _write_csv(folder / "downtime.csv", downtime_columns(result))
 
 
-def _json_ready(x):
+def json_ready(x):
     if isinstance(x, dict):
-        return {k: _json_ready(v) for k, v in x.items()}
+        return {k: json_ready(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_json_ready(v) for v in x]
+        return [json_ready(v) for v in x]
     if isinstance(x, float) and not math.isfinite(x):
         return None
     if isinstance(x, np.generic):
-        return _json_ready(x.item())
+        return json_ready(x.item())
     return x
 
 
 def summary_document(result: RunResult) -> dict:
     s = result.scenario
-    return _json_ready({
+    return json_ready({
         "scenario": s.name, "replications": s.replications, "seed": s.seed,
         "window_days": [s.horizon.warmup_days, s.horizon.days], **result.summary,
         "per_replication": [{"replication": r, **m} for r, m in enumerate(result.per_replication)],
@@ -247,10 +276,15 @@ def save(result: RunResult, out: str | Path | None = None, root: str | Path = "r
             yaml.safe_dump(scenario_dict(result.scenario), f, sort_keys=False, allow_unicode=True)
         (tmp / "summary.json").write_text(json.dumps(summary_document(result), indent=1), encoding="utf-8")
         write_tables(tmp, result)
+        facts = json_ready(manifest(result, argv))
         if plots:
             from sim.plots import run_plots
-            run_plots(tmp, result)
-        (tmp / "manifest.json").write_text(json.dumps(_json_ready(manifest(result, argv)), indent=1), encoding="utf-8")
+            from sim.report import write_run_report
+            from sim.rundata import RunData
+            data = RunData.load(tmp, manifest=facts)
+            run_plots(tmp, data)
+            write_run_report(tmp, data)
+        (tmp / "manifest.json").write_text(json.dumps(facts, indent=1), encoding="utf-8")
         os.replace(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

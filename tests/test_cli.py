@@ -26,7 +26,7 @@ from sim.scenario import load_scenario
 from sim.results import scenario_hash
 
 RUN_FILES = {"summary.json", "manifest.json", "scenario.yaml", "stoppages.csv", "deliveries.csv", "stock.csv",
-             "breakdowns.csv"}
+             "breakdowns.csv", "shifts.csv", "downtime.csv"}
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 

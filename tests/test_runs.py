@@ -80,8 +80,8 @@ def test_run_folder_contents(tmp_path):
     deliveries = (folder / "deliveries.csv").read_text().splitlines()
     assert len(deliveries) - 1 == sum(len(r.tables.trips) for r in result.replications)
     assert sorted(p.name for p in folder.iterdir()) == [
-        "breakdowns.csv", "deliveries.csv", "manifest.json", "scenario.yaml", "stock.csv", "stoppages.csv",
-        "summary.json"]
+        "breakdowns.csv", "deliveries.csv", "downtime.csv", "manifest.json", "scenario.yaml", "shifts.csv",
+        "stock.csv", "stoppages.csv", "summary.json"]
     # the resolved scenario reloads to the same scenario
     assert sim.load_scenario(folder / "scenario.yaml") == result.scenario
 

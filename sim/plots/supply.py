@@ -1,0 +1,158 @@
+"""Plots of supply and stoppage: timeline, stoppage by supplier and part, stock, JIS margins."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from sim.calendar import WorkTime
+from sim.model.disruptions import declared_windows
+from sim.plots.style import DAY_S, ci, empty, mean, supplier_colours
+from sim.rundata import RunData
+from sim.scenario.schema import JisPart
+
+
+def timeline(run: RunData, replication: int = 0) -> Figure:
+    """One row per supplier that held the line, a bar per stoppage; shifts' gaps and breaks grey;
+    declared disruptions red, sampled supplier breakdowns orange on their supplier's row."""
+    sc = run.scenario
+    stops = run.replication("stoppages", replication)
+    down = run.replication("downtime", replication)
+    suppliers = [s.name for s in sc.suppliers if s.name in set(stops["supplier"].tolist())]
+    colours = supplier_colours(sc)
+    start, end = sc.horizon.warmup_days * DAY_S, sc.horizon.days * DAY_S
+    fig = Figure(figsize=(12, 0.45 * max(len(suppliers), 2) + 2.2))
+    ax = fig.add_subplot()
+    min_width = (end - start) / DAY_S / 500  # short stops stay visible
+    for y, name in enumerate(suppliers):
+        mine = stops["supplier"] == name
+        spans = [(a / DAY_S, max((b - a) / DAY_S, min_width)) for a, b in zip(stops["start_s"][mine], stops["end_s"][mine])]
+        ax.broken_barh(spans, (y - 0.3, 0.6), color=colours[name], label=None)
+        own = down["supplier"] == name
+        ax.broken_barh([(a / DAY_S, (b - a) / DAY_S) for a, b in zip(down["start_s"][own], down["end_s"][own])],
+                       (y - 0.45, 0.12), color="darkorange")
+    wt = WorkTime.of(sc.calendar, end)
+    for a, b in zip([0.0] + wt.ends, wt.starts + [end]):
+        if b > a:
+            ax.axvspan(a / DAY_S, b / DAY_S, color="grey", alpha=0.12, lw=0)
+    top = max(len(suppliers), 1)
+    for n, w in enumerate(declared_windows(sc)):
+        ax.axvspan(w.start / DAY_S, w.end / DAY_S, color="crimson", alpha=0.18, lw=0)
+        ax.text(w.start / DAY_S, top - 0.35 + 0.28 * (n % 3), w.label, fontsize=7, color="crimson", va="bottom")
+    ax.set_yticks(range(len(suppliers)), suppliers)
+    ax.set_ylim(-0.6, top + 0.6)
+    ax.set_xlim(start / DAY_S, end / DAY_S)
+    ax.set_xlabel("day (day 0 = Monday 00:00); grey: non-working time; red: declared disruptions; "
+                  "orange: supplier breakdowns")
+    ax.set_title(f"{sc.name}: supply stoppages by supplier, replication {replication}"
+                 + ("" if suppliers else " (none)"))
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def _bars(ax, rows: list[tuple[str, float, float, tuple]], xlabel: str, title: str) -> None:
+    if not rows:
+        empty(ax, "no supply stoppage in the measured window")
+        ax.set_title(title)
+        return
+    y = np.arange(len(rows))[::-1]
+    ax.barh(y, [m for _, m, _, _ in rows], xerr=[e for _, _, e, _ in rows], color=[c for *_, c in rows], capsize=3)
+    ax.set_yticks(y, [n for n, *_ in rows])
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)
+
+
+def stoppage_bars(run: RunData, top: int = 20) -> Figure:
+    """Mean stoppage minutes per run window with 95 % CI, by supplier and by part."""
+    colours = supplier_colours(run.scenario)
+    by_s = [(n, mean(r["stoppage_min"]), ci(r["stoppage_min"]), colours[n]) for n, r in run.summary["by_supplier"].items()]
+    by_p = [(n, mean(r["stoppage_min"]), ci(r["stoppage_min"]), colours[r["supplier"]])
+            for n, r in run.summary["by_part"].items()]
+    by_s = sorted((r for r in by_s if r[1] > 0), key=lambda r: -r[1])[:top]
+    by_p = sorted((r for r in by_p if r[1] > 0), key=lambda r: -r[1])[:top]
+    fig = Figure(figsize=(12, 0.32 * max(len(by_s), len(by_p), 3) + 1.8))
+    left, right = fig.subplots(1, 2)
+    n = run.scenario.replications
+    label = "stoppage [working min per run window], mean ± 95 % CI"
+    _bars(left, by_s, label, f"by supplier ({n} replications)")
+    _bars(right, by_p, label, "by part (coloured by supplier)")
+    fig.suptitle(f"{run.scenario.name}: line stoppage caused")
+    return fig
+
+
+def critical_parts(run: RunData, count: int = 4) -> list[str]:
+    """The parts that came closest to running out: most stoppage, then lowest minimum stock
+    relative to the stock they average."""
+    def key(item):
+        _, row = item
+        low = mean(row["stock_min"]) / max(mean(row["stock_mean"]), 1e-9)
+        return (-mean(row["stoppage_min"]), low)
+    return [name for name, _ in sorted(run.summary["by_part"].items(), key=key)[:count]]
+
+
+def stock(run: RunData, replication: int = 0) -> Figure:
+    """Line-side stock of the most critical parts: the level just before and after each delivery,
+    joined by straight lines (between deliveries it falls car by car, flat in breaks). Kanban:
+    full loop (cards × pack) and one pack dashed; JIS: the moments the line waited for it in red."""
+    sc = run.scenario
+    names = critical_parts(run)
+    index = {p.name: (s, p) for s, p in sc.parts}
+    colours = supplier_colours(sc)
+    table = run.replication("stock", replication)
+    stops = run.replication("stoppages", replication)
+    fig = Figure(figsize=(12, 2.2 * len(names) + 0.8))
+    axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, name in zip(axes, names):
+        supplier, part = index[name]
+        mine = table["part"] == name
+        t, before, after = table["time_s"][mine] / DAY_S, table["before"][mine], table["after"][mine]
+        xs = np.column_stack([t, t]).ravel()
+        ys = np.column_stack([before, after]).ravel()
+        ax.plot(xs, ys, color=colours[supplier.name], lw=0.8)
+        if isinstance(part, JisPart):
+            for s in stops["start_s"][stops["part"] == name]:
+                ax.axvline(s / DAY_S, color="crimson", lw=0.8)
+        else:
+            ax.axhline(part.cards * part.pack_size, ls="--", color="grey", lw=0.8, label="cards × pack")
+            ax.axhline(part.pack_size, ls=":", color="grey", lw=0.8, label="one pack")
+            ax.legend(loc="upper right", fontsize=7)
+        ax.axvspan(0, sc.horizon.warmup_days, color="grey", alpha=0.12)
+        ax.set_ylabel("units line-side")
+        ax.set_title(f"{name} ({part.mode}, station {part.station}, {supplier.name})", fontsize=9, loc="left")
+        ax.grid(alpha=0.3)
+    axes[-1].set_xlabel("day (day 0 = Monday 00:00; grey: warm-up; red lines: the line waited for this JIS part)")
+    fig.suptitle(f"{sc.name}: line-side stock of the parts closest to running out, replication {replication}")
+    return fig
+
+
+def jis_margins(run: RunData) -> Figure:
+    """Distribution per JIS part of how many minutes before its first car needed it each load
+    arrived (all replications); left of zero, the line waited."""
+    sc = run.scenario
+    table = run.tables["deliveries"]
+    parts = [(s, p) for s, p in sc.parts if isinstance(p, JisPart)]
+    colours = supplier_colours(sc)
+    fig = Figure(figsize=(11, 0.45 * max(len(parts), 2) + 1.6))
+    ax = fig.add_subplot()
+    data, labels, cols = [], [], []
+    for supplier, part in parts:
+        m = table["jis_margin_min"][table["part"] == part.name]
+        m = m[np.isfinite(m)]
+        if len(m):
+            data.append(m)
+            labels.append(f"{part.name} (p5 {np.percentile(m, 5):.0f} min)")
+            cols.append(colours[supplier.name])
+    if not data:
+        empty(ax, "no JIS delivery in the measured window")
+    else:
+        y = np.arange(len(data))[::-1]
+        box = ax.boxplot(data[::-1], positions=y[::-1], orientation="horizontal", whis=(5, 95), showfliers=False, patch_artist=True)
+        for patch, colour in zip(box["boxes"], cols[::-1]):
+            patch.set_facecolor(colour)
+        ax.set_yticks(y, labels)
+        ax.axvline(0, color="crimson", lw=1)
+    ax.set_xlabel("JIS margin [min]: first car's need minus arrival (box: quartiles, whiskers: 5-95 %)")
+    ax.set_title(f"{sc.name}: how early JIS loads arrive")
+    ax.grid(axis="x", alpha=0.3)
+    return fig
