@@ -166,7 +166,7 @@ def compare(
         table.add_row(k, *[f"{_fmt(r['kpis'][k]['mean'])} ± {_fmt(r['kpis'][k]['ci95'])}" for r in result["runs"]])
     out.print(table)
     for entry in result["differences"]:
-        out.print(escape(entry["sentence"]), highlight=False)
+        out.print(escape(entry["sentence"]), highlight=False, soft_wrap=True)
         diff = Table(title=f"{entry['scenario']} − {names[0]}, per day of window", title_justify="left")
         for col in ("figure", "difference", "± 95 % CI", "paired"):
             diff.add_column(col, justify="left" if col == "figure" else "right")

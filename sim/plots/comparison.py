@@ -8,7 +8,8 @@ from matplotlib.figure import Figure
 
 from sim.compare import supplier_differences, supplier_stoppage, values
 from sim.plots.style import DAY_S, ci, empty, supplier_colours
-from sim.plots.supply import critical_parts
+from sim.calendar import WorkTime
+from sim.plots.supply import critical_parts, sawtooth
 from sim.rundata import RunData
 from sim.stats import mean_ci
 
@@ -110,9 +111,9 @@ def stock_overlay(runs: list[RunData], count: int = 3) -> Figure:
         for run, colour in zip(runs, run_colours(runs)):
             t = run.replication("stock", 0)
             mine = t["part"] == name
-            xs = np.column_stack([t["time_s"][mine], t["time_s"][mine]]).ravel() / DAY_S
-            ys = np.column_stack([t["before"][mine], t["after"][mine]]).ravel()
-            ax.plot(xs, ys, color=colour, lw=0.7, alpha=0.8, label=_label(run))
+            worktime = WorkTime.of(run.scenario.calendar, run.scenario.horizon.days * DAY_S)
+            xs, ys = sawtooth(t["time_s"][mine], t["before"][mine], t["after"][mine], worktime)
+            ax.plot(xs / DAY_S, ys, color=colour, lw=0.7, alpha=0.8, label=_label(run))
         ax.set_title(name, fontsize=9, loc="left")
         ax.set_ylabel("units")
         ax.grid(alpha=0.3)

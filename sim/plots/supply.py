@@ -27,10 +27,10 @@ def timeline(run: RunData, replication: int = 0) -> Figure:
     for y, name in enumerate(suppliers):
         mine = stops["supplier"] == name
         spans = [(a / DAY_S, max((b - a) / DAY_S, min_width)) for a, b in zip(stops["start_s"][mine], stops["end_s"][mine])]
-        ax.broken_barh(spans, (y - 0.3, 0.6), color=colours[name], label=None)
+        ax.broken_barh(spans, (y - 0.3, 0.6), color=colours[name], gid=f"stoppages:{name}")
         own = down["supplier"] == name
         ax.broken_barh([(a / DAY_S, (b - a) / DAY_S) for a, b in zip(down["start_s"][own], down["end_s"][own])],
-                       (y - 0.45, 0.12), color="darkorange")
+                       (y - 0.45, 0.12), color="darkorange", gid=f"breakdowns:{name}")
     wt = WorkTime.of(sc.calendar, end)
     for a, b in zip([0.0] + wt.ends, wt.starts + [end]):
         if b > a:
@@ -91,9 +91,30 @@ def critical_parts(run: RunData, count: int = 4) -> list[str]:
     return [name for name, _ in sorted(run.summary["by_part"].items(), key=key)[:count]]
 
 
+def sawtooth(times: np.ndarray, before: np.ndarray, after: np.ndarray, worktime: WorkTime) -> tuple[np.ndarray, np.ndarray]:
+    """Points of the stock curve: the level after each delivery falls, in *working* time, to the
+    level before the next one, so the curve is flat through breaks, nights off and weekends."""
+    if len(times) < 2:
+        return np.repeat(times, 2), np.column_stack([before, after]).ravel()
+    bounds = np.array(worktime.starts + worktime.ends)
+    bounds = bounds[(bounds > times[0]) & (bounds < times[-1])]
+    grid = np.union1d(bounds, times)
+    seg = np.clip(np.searchsorted(times, grid, side="right") - 1, 0, len(times) - 2)
+    w, w0, w1 = worktime.work_array(grid), worktime.work_array(times[seg]), worktime.work_array(times[seg + 1])
+    frac = np.where(w1 > w0, (w - w0) / np.where(w1 > w0, w1 - w0, 1.0), 0.0)
+    level = after[seg] + (before[seg + 1] - after[seg]) * frac
+    # at a delivery the curve jumps from before to after: put both points there
+    at = np.isin(grid, times)
+    xs = np.concatenate([grid, times])
+    ys = np.concatenate([np.where(at, np.nan, level), after])
+    ys[: len(grid)][at] = before[np.searchsorted(times, grid[at])]
+    order = np.lexsort((np.concatenate([np.zeros(len(grid)), np.ones(len(times))]), xs))
+    return xs[order], ys[order]
+
+
 def stock(run: RunData, replication: int = 0) -> Figure:
     """Line-side stock of the most critical parts: the level just before and after each delivery,
-    joined by straight lines (between deliveries it falls car by car, flat in breaks). Kanban:
+    falling in between as the line works (flat in breaks and time off). Kanban:
     full loop (cards × pack) and one pack dashed; JIS: the moments the line waited for it in red."""
     sc = run.scenario
     names = critical_parts(run)
@@ -101,15 +122,14 @@ def stock(run: RunData, replication: int = 0) -> Figure:
     colours = supplier_colours(sc)
     table = run.replication("stock", replication)
     stops = run.replication("stoppages", replication)
+    worktime = WorkTime.of(sc.calendar, sc.horizon.days * DAY_S)
     fig = Figure(figsize=(12, 2.2 * len(names) + 0.8))
     axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
     for ax, name in zip(axes, names):
         supplier, part = index[name]
         mine = table["part"] == name
-        t, before, after = table["time_s"][mine] / DAY_S, table["before"][mine], table["after"][mine]
-        xs = np.column_stack([t, t]).ravel()
-        ys = np.column_stack([before, after]).ravel()
-        ax.plot(xs, ys, color=colours[supplier.name], lw=0.8)
+        xs, ys = sawtooth(table["time_s"][mine], table["before"][mine], table["after"][mine], worktime)
+        ax.plot(xs / DAY_S, ys, color=colours[supplier.name], lw=0.8)
         if isinstance(part, JisPart):
             for s in stops["start_s"][stops["part"] == name]:
                 ax.axvline(s / DAY_S, color="crimson", lw=0.8)

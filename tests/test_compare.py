@@ -1,0 +1,178 @@
+"""Comparisons, plots and reports, checked on content: hand-computed intervals, bars that match
+the tables, reports that hold every figure."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from micro import build, kanban_loop
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.compare import comparison, difference, kpi, paired, sentence
+from sim.plots import PLOTS, redraw
+from sim.plots.network import busy_docks
+from sim.plots.supply import stoppage_bars, timeline
+from sim.results import save
+from sim.rundata import RunData
+from sim.runner import run
+from sim.scenario import load_scenario
+
+GOLDEN = Path(__file__).parent / "data" / "golden.yaml"
+
+
+def fake_run(stoppage: list[float], seed: int = 1, days: float = 1.0) -> RunData:
+    """A RunData with the given stoppage minutes per replication and nothing else of interest."""
+    scenario = build(kanban_loop(days=days))
+    per_rep = [{"kpis": {"stoppage_min": x}, "by_supplier": {"sup": {"stoppage_min": x}}} for x in stoppage]
+    summary = {"kpis": {"stoppage_min": {}}, "per_replication": per_rep}
+    manifest = {"seed": seed, "replications": len(stoppage)}
+    return RunData(Path("/nonexistent"), summary, manifest, scenario, {})
+
+
+def test_paired_difference_matches_a_hand_computation():
+    """Differences 3, 2, 6: mean 11/3, sd sqrt(13/3) = 2.0817, t(2) = 4.303, half-width
+    4.303 x 2.0817 / sqrt(3) = 5.172."""
+    a, b = fake_run([10, 12, 14]), fake_run([13, 14, 20])
+    assert paired(a, b)
+    d = difference(a, b, kpi("stoppage_min"), "stoppage_min")
+    assert d.paired and d.n == 3
+    assert d.mean == pytest.approx(11 / 3)
+    assert d.ci95 == pytest.approx(4.303 * math.sqrt(13 / 3) / math.sqrt(3), rel=1e-4)
+
+
+def test_unpaired_difference_uses_welch():
+    """Seeds differ: variances 4 and 43/3, se^2 = 4/3 + 43/9 = 6.111; Welch df = 3.04 -> t(3) = 3.182;
+    half-width 3.182 x 2.4721 = 7.866."""
+    a, b = fake_run([10, 12, 14], seed=1), fake_run([13, 14, 20], seed=2)
+    assert not paired(a, b)
+    d = difference(a, b, kpi("stoppage_min"), "stoppage_min")
+    assert not d.paired
+    assert d.mean == pytest.approx(11 / 3)
+    assert d.ci95 == pytest.approx(3.182 * math.sqrt(4 / 3 + 43 / 9), rel=1e-4)
+    assert "independent runs" in sentence(a, b)
+
+
+def test_per_day_divides_by_the_measured_window():
+    a, b = fake_run([10, 12, 14], days=2.0), fake_run([13, 14, 20], days=2.0)
+    d = difference(a, b, kpi("stoppage_min"), "stoppage_min", per_day=True)
+    assert d.mean == pytest.approx(11 / 6)
+    assert sentence(a, b).startswith("micro-kanban stops 1.8 ± 2.6 min/day more than micro-kanban (paired over 3")
+
+
+def test_busy_docks_by_hand():
+    """Unloading 0-10 and 5-15 in bins of 10: 15 busy dock-units in bin 0 (1.5 on average, 2 at
+    peak), 5 in bin 1 (0.5, peak 1)."""
+    busy, peak = busy_docks(np.array([0.0, 5.0]), np.array([10.0, 15.0]), np.array([0.0, 10.0, 20.0]))
+    assert busy.tolist() == [1.5, 0.5]
+    assert peak.tolist() == [2.0, 1.0]
+    # a dock freed and taken at the same instant is one dock, not two
+    _, peak = busy_docks(np.array([0.0, 10.0]), np.array([10.0, 20.0]), np.array([0.0, 20.0]))
+    assert peak.tolist() == [1.0]
+
+
+@pytest.fixture(scope="module")
+def golden_run(tmp_path_factory) -> RunData:
+    result = run(load_scenario(GOLDEN), workers=1)
+    folder = save(result, out=tmp_path_factory.mktemp("runs") / "golden")
+    return RunData.load(folder)
+
+
+def test_timeline_has_one_bar_per_recorded_stoppage(golden_run):
+    fig = timeline(golden_run)
+    stops = golden_run.replication("stoppages", 0)
+    bars = {c.get_gid(): len(c.get_paths()) for c in fig.axes[0].collections if (c.get_gid() or "").startswith("stoppages:")}
+    assert sum(bars.values()) == len(stops["start_s"]) > 0
+    for name, count in bars.items():
+        assert count == (stops["supplier"] == name.split(":", 1)[1]).sum()
+
+
+def test_stoppage_bars_show_the_summary_means(golden_run):
+    fig = stoppage_bars(golden_run)
+    left = fig.axes[0]
+    shown = {t.get_text(): p.get_width() for t, p in zip(left.get_yticklabels(), left.patches)}
+    assert len(shown) == sum(1 for r in golden_run.summary["by_supplier"].values() if r["stoppage_min"]["mean"] > 0)
+    for name, width in shown.items():
+        assert width == pytest.approx(golden_run.summary["by_supplier"][name]["stoppage_min"]["mean"])
+
+
+def test_shift_table_adds_up_to_the_kpis(golden_run):
+    shifts = golden_run.tables["shifts"]
+    for r, rep in enumerate(golden_run.summary["per_replication"]):
+        mine = shifts["replication"] == r
+        assert shifts["built"][mine].sum() == rep["kpis"]["cars_built"]
+        assert shifts["planned"][mine].sum() == pytest.approx(rep["kpis"]["cars_planned"], abs=0.05)
+
+
+def test_report_holds_every_figure_and_needs_no_network(golden_run):
+    page = (golden_run.folder / "report.html").read_text()
+    figures = re.findall(r'<figure data-figure="([^"]+)"><img alt="[^"]*" src="data:image/png;base64,', page)
+    assert figures == list(PLOTS)
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    assert golden_run.manifest["scenario_hash"] in page
+    assert 'data-report="run"' in page
+    cars = golden_run.summary["kpis"]["cars_built"]["mean"]
+    assert f"{cars:,.1f}" in page
+
+
+def test_sim_plot_redraws_without_rerunning(golden_run, tmp_path):
+    folder = tmp_path / "copy"
+    import shutil
+    shutil.copytree(golden_run.folder, folder)
+    for png in (folder / "plots").glob("*.png"):
+        png.unlink()
+    (folder / "report.html").unlink()
+    paths = redraw(folder)
+    assert sorted(p.name for p in (folder / "plots").iterdir()) == sorted(
+        f"{n}.{ext}" for n in PLOTS for ext in ("png", "svg"))
+    assert (folder / "report.html").exists() and len(paths) == 2 * len(PLOTS) + 1
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+
+
+def test_sim_plot_on_an_incomplete_folder_is_a_planner_error(tmp_path):
+    (tmp_path / "half").mkdir()
+    result = CliRunner().invoke(app, ["plot", str(tmp_path / "half")])
+    assert result.exit_code == 2 and "not a complete sim run folder" in result.output
+
+
+def test_compare_of_two_real_runs(tmp_path):
+    base = run(load_scenario(GOLDEN), workers=1)
+    slower = run(load_scenario(GOLDEN, ["suppliers.seats.distance_km=9"]), workers=1)
+    a, b = save(base, out=tmp_path / "a", plots=False), save(slower, out=tmp_path / "b", plots=False)
+    cli = CliRunner().invoke(app, ["compare", str(a), str(b), "--out", str(tmp_path / "cmp")])
+    assert cli.exit_code == 0, cli.output
+    doc = json.loads((tmp_path / "cmp" / "compare.json").read_text())
+    entry = doc["differences"][0]
+    assert entry["paired"] is True
+    # the paired difference is the mean of the replication-by-replication differences
+    per_rep = [y["kpis"]["stoppage_min"] - x["kpis"]["stoppage_min"]
+               for x, y in zip(base.per_replication, slower.per_replication)]
+    assert entry["kpis"]["stoppage_min"]["mean"] == pytest.approx(np.mean(per_rep))
+    assert entry["suppliers"][0]["supplier"] == "seats"  # the supplier that moved changes most
+    page = (tmp_path / "cmp" / "compare.html").read_text()
+    assert 'data-report="compare"' in page and page.count("<figure data-figure=") == 4
+    assert entry["sentence"].split(" stops ")[0] == "golden" and "paired over 3" in entry["sentence"]
+    assert "paired over 3 common-seed replications" in cli.output
+
+
+def test_compare_needs_two_runs_and_complete_folders(tmp_path):
+    result = CliRunner().invoke(app, ["compare", str(tmp_path)])
+    assert result.exit_code == 2 and "at least two" in result.output
+
+
+def test_stock_curve_is_flat_when_the_line_does_not_work():
+    """Deliveries at 0 h (to 100) and 10 h (from 40); the line works 0-4 h and 6-10 h: the stock
+    falls 60 units over 8 working hours, 30 in each stretch, and stays at 70 from 4 h to 6 h."""
+    from sim.calendar import WorkTime
+    from sim.plots.supply import sawtooth
+    h = 3600.0
+    wt = WorkTime([(0.0, 4 * h), (6 * h, 10 * h)])
+    xs, ys = sawtooth(np.array([0.0, 10 * h]), np.array([90.0, 40.0]), np.array([100.0, 80.0]), wt)
+    points = list(zip((xs / h).tolist(), ys.tolist()))
+    assert points == [(0.0, 90.0), (0.0, 100.0), (4.0, 70.0), (6.0, 70.0), (10.0, 40.0), (10.0, 80.0)]
