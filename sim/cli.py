@@ -196,5 +196,94 @@ def plot(run_dir: Annotated[Path, typer.Argument(help="A run folder written by s
               soft_wrap=True)
 
 
+VaryOption = Annotated[Optional[list[str]], typer.Option(
+    "--vary", metavar="KEY.PATH=VALUES",
+    help="Values to sweep: v1,v2,... or a range start:stop:linN, start:stop:logN, start:stop:step (repeatable).")]
+SchedulerOption = Annotated[Optional[str], typer.Option(
+    help="A Dask scheduler address (tcp://host:8786) to run the points on; default: $SIM_DASK_SCHEDULER, "
+         "else local processes.")]
+
+
+@app.command()
+@planner_errors
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file (its sweep: block is used too).")],
+    vary: VaryOption = None,
+    set_: SetOption = None,
+    days: Annotated[Optional[float], typer.Option(help="Simulated days of every point.")] = None,
+    replications: Annotated[Optional[int], typer.Option(help="Replications of every point.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Sweep folder (default results/<name>/sweep-<id>); "
+                                                    "running a sweep again resumes it.")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Local processes (default: one per core).")] = None,
+    scheduler: SchedulerOption = None,
+):
+    """Run every combination of the varied values with common random numbers; resumable."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from sim.sweep import run_sweep
+    sets = _overrides(set_, **{"horizon.days": days, "replications": replications})
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("sweep points", total=None)
+
+        def progress(done, total, skipped):
+            bar.update(task, completed=done, total=total,
+                       description=f"sweep points ({skipped} already done)" if skipped else "sweep points")
+
+        result = run_sweep(scenario, vary or [], sets, out=out_dir, workers=workers, scheduler=scheduler,
+                           progress=progress)
+    names = list(result.axes)
+    table = Table(title=f"{len(result.points)} points ({result.ran} run now), mean ± 95 % CI", title_justify="left")
+    for n in names:
+        table.add_column(".".join(n.split(".")[-2:]), justify="right")
+    for k in ("stoppage_min", "availability", "truck_km"):
+        table.add_column(k, justify="right")
+    by_point: dict[str, dict] = {}
+    for row in result.rows:
+        by_point.setdefault(row["point"], {**{n: row[n] for n in names}})[row["kpi"]] = row
+    for entry in by_point.values():
+        table.add_row(*[escape(str(entry[n])) for n in names],
+                      *[f"{_fmt(entry[k]['mean'])} ± {_fmt(entry[k]['ci95'])}" for k in ("stoppage_min", "availability", "truck_km")])
+    out.print(table)
+    out.print(f"sweep: {escape(str(result.folder))}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@planner_errors
+def size(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    knob: Annotated[str, typer.Option(help="The key path to size, e.g. suppliers.bumpers.parts.front-bumper.cards.")],
+    target: Annotated[str, typer.Option(help="What must hold with 95 % confidence, e.g. 'stoppage_min <= 0'.")],
+    lo: Annotated[float, typer.Option(help="Lowest value to consider.")],
+    hi: Annotated[float, typer.Option(help="Highest value to consider.")],
+    largest: Annotated[bool, typer.Option("--largest", help="Find the largest value meeting the target "
+                                          "(distance-like knobs) instead of the smallest.")] = False,
+    set_: SetOption = None,
+    days: Annotated[Optional[float], typer.Option(help="Simulated days of every point.")] = None,
+    replications: Annotated[Optional[int], typer.Option(help="Replications of every point.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder for the points, size.json and the plot.")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Local processes for a point's replications.")] = None,
+    scheduler: SchedulerOption = None,
+):
+    """Find the smallest (or --largest) value of a knob that meets a target with 95 % confidence."""
+    from sim.size import Target, size as find
+    sets = _overrides(set_, **{"horizon.days": days, "replications": replications})
+
+    def progress(e):
+        mark = "meets" if e["met"] else "misses"
+        err.print(f"  {knob} = {e['value']}: {_fmt(e['mean'], 2)} ± {_fmt(e['ci95'], 2)} ({mark})", highlight=False)
+
+    result = find(scenario, knob, Target.parse(target), lo, hi, largest=largest, overrides=sets, out=out_dir,
+                  workers=workers, scheduler=scheduler, progress=progress)
+    which = "largest" if largest else "smallest"
+    if result.answer is None:
+        out.print(f"no value in [{lo:g}, {hi:g}] meets {result.target} with 95 % confidence "
+                  f"({len(result.evidence)} points run)", highlight=False)
+    else:
+        out.print(f"{which} {escape(knob)} meeting {result.target} with 95 % confidence: [bold]{result.answer}[/] "
+                  f"({len(result.evidence)} points run)", highlight=False)
+    out.print(f"evidence: {escape(str(result.folder))}", highlight=False, soft_wrap=True)
+
+
 def main() -> None:  # pragma: no cover
     app()

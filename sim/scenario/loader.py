@@ -202,6 +202,7 @@ def scenario_from_dict(data: dict[str, Any], file: str = "<scenario>") -> Scenar
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
     """Load, merge, override and validate a scenario file."""
     data = resolve_file(path)
+    data.pop("sweep", None)  # a sweep definition (sim sweep) is not part of the model
     for assignment in overrides:
         apply_override(data, assignment, str(path))
     return scenario_from_dict(data, str(path))
