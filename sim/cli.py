@@ -216,6 +216,10 @@ def sweep(
                                                     "running a sweep again resumes it.")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Local processes (default: one per core).")] = None,
     scheduler: SchedulerOption = None,
+    expect: Annotated[Optional[list[str]], typer.Option(
+        metavar="'KPI nondecreasing|nonincreasing in KEY.PATH'",
+        help="A relation that must hold (a reversal significant at 95 % exits 1), e.g. "
+             "'stoppage_min nondecreasing in suppliers.seats.distance_km'.")] = None,
 ):
     """Run every combination of the varied values with common random numbers; resumable."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -246,6 +250,14 @@ def sweep(
                       *[f"{_fmt(entry[k]['mean'])} ± {_fmt(entry[k]['ci95'])}" for k in ("stoppage_min", "availability", "truck_km")])
     out.print(table)
     out.print(f"sweep: {escape(str(result.folder))}", highlight=False, soft_wrap=True)
+    from sim.sweep import check_expectation
+    problems = [p for text in expect or [] for p in check_expectation(result, text)]
+    for text in expect or []:
+        out.print(f"expectation {'FAILED' if problems else 'holds'}: {escape(text)}", highlight=False)
+    for problem in problems:
+        err.print(f"  {escape(problem)}", highlight=False)
+    if problems:
+        raise typer.Exit(1)
 
 
 @app.command()

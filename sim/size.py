@@ -18,7 +18,7 @@ from sim.results import json_ready, read_run, scenario_hash
 from sim.scenario import load_scenario
 from sim.sweep import Point, SweepError, _claim, run_points
 
-TARGET = re.compile(r"^\s*([a-z_]+)\s*(<=|>=|<|>)\s*(-?[0-9.eE+-]+)\s*$")
+TARGET = re.compile(r"^\s*(\S+?)\s*(<=|>=|<|>)\s*(-?[0-9.eE+-]+)\s*$")
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,31 @@ class Target:
 
     @classmethod
     def parse(cls, text: str) -> "Target":
-        from sim.metrics import KPIS
+        """``KPI OP NUMBER``; KPI is a run KPI (``stoppage_min``) or one part's or supplier's figure
+        (``by_part.front-bumper.stoppage_min``, ``by_supplier.seats.stoppage_min``)."""
+        from sim.metrics import KPIS, PART_METRICS, SUPPLIER_METRICS
         m = TARGET.match(text)
         if not m:
             raise SweepError(f"--target must look like 'stoppage_min <= 0', got {text!r}")
-        if m.group(1) not in KPIS:
-            raise SweepError(f"--target: unknown KPI {m.group(1)!r}; one of {', '.join(KPIS)}")
-        return cls(m.group(1), m.group(2), float(m.group(3)))
+        kpi = m.group(1)
+        table, _, rest = kpi.partition(".")
+        metric = rest.rpartition(".")[2]
+        known = {"by_part": PART_METRICS, "by_supplier": SUPPLIER_METRICS}
+        if kpi not in KPIS and not (table in known and rest.count(".") >= 1 and metric in known[table]):
+            raise SweepError(f"--target: unknown figure {kpi!r}; a KPI ({', '.join(KPIS)}) or "
+                             "by_part.NAME.METRIC / by_supplier.NAME.METRIC")
+        return cls(kpi, m.group(2), float(m.group(3)))
+
+    def stat(self, summary: dict) -> dict:
+        """This target's figure, as {mean, ci95, n}, in a run's summary."""
+        if self.kpi in summary["kpis"]:
+            return summary["kpis"][self.kpi]
+        table, _, rest = self.kpi.partition(".")
+        name, _, metric = rest.rpartition(".")
+        try:
+            return summary[table][name][metric]
+        except KeyError:
+            raise SweepError(f"--target: the run has no {table} entry {name!r} with {metric!r}") from None
 
     def met(self, stat: dict) -> bool:
         """True when the whole 95 % interval satisfies the target."""
@@ -85,7 +103,7 @@ def size(path: str | Path, knob: str, target: Target, lo: float, hi: float, *, l
         point = Point({knob: v}, load_scenario(path, [*overrides, f"{knob}={json.dumps(v)}"]))
         done = run_points([point], folder, workers, scheduler)
         summary, _ = read_run(done[point.key])
-        stat = summary["kpis"][target.kpi]
+        stat = target.stat(summary)
         ok = target.met(stat)
         result.evidence.append({"value": v, "mean": stat["mean"], "ci95": stat["ci95"], "n": stat["n"], "met": ok,
                                 "folder": str(done[point.key])})
@@ -133,5 +151,5 @@ def _is_int_knob(scenario, knob: str) -> bool:
         elif isinstance(node, (list, tuple)):
             node = next((i for i in node if isinstance(i, dict) and i.get("name") == part), None)
         if node is None:
-            return False
+            return True  # unset optional knob (e.g. a part's broadcast_cars): whole bounds decide
     return isinstance(node, int) and not isinstance(node, bool)

@@ -15,6 +15,7 @@ import itertools
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from sim.results import json_ready, read_run, save, scenario_hash
 from sim.runner import RunResult, run
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.loader import _Loader
+from sim.stats import mean_ci
 
 SWEEP_KPIS = ("stoppage_min", "stoppages", "availability", "lost_cars", "cars_built", "truck_trips", "truck_km")
 
@@ -299,3 +301,38 @@ def write_sweep_plots(folder: Path, rows: list[dict], axes: dict[str, list]) -> 
 
 def _slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
+
+
+EXPECT = re.compile(r"^\s*([a-z_]+)\s+(nondecreasing|nonincreasing)\s+in\s+(\S+)\s*$")
+
+
+def check_expectation(result: SweepResult, text: str) -> list[str]:
+    """Violations of ``KPI nondecreasing|nonincreasing in AXIS``: neighbouring points along the axis
+    (other axes fixed) whose paired difference over replications goes the wrong way with 95 %
+    confidence. Noise alone never counts as a violation; a clear reversal does."""
+    m = EXPECT.match(text)
+    if not m:
+        raise SweepError(f"--expect must look like 'stoppage_min nondecreasing in key.path', got {text!r}")
+    kpi, direction, axis = m.groups()
+    if axis not in result.axes:
+        raise SweepError(f"--expect: {axis!r} is not a varied key ({', '.join(result.axes)})")
+    per_rep = {}
+    for p in result.points:
+        summary, _ = read_run(result.folder / "points" / p.key)
+        per_rep[p.key] = np.array([r["kpis"][kpi] for r in summary["per_replication"]], dtype=float)
+    others = [n for n in result.axes if n != axis]
+    lines: dict[tuple, list[Point]] = {}
+    for p in result.points:
+        lines.setdefault(tuple(p.values[n] for n in others), []).append(p)
+    problems = []
+    for fixed, pts in lines.items():
+        pts = sorted(pts, key=lambda p: p.values[axis])
+        for a, b in zip(pts, pts[1:]):
+            d = mean_ci(per_rep[b.key] - per_rep[a.key])
+            wrong = d["mean"] + d["ci95"] < 0 if direction == "nondecreasing" else d["mean"] - d["ci95"] > 0
+            if wrong:
+                where = ", ".join(f"{n} = {v}" for n, v in zip(others, fixed))
+                problems.append(f"{kpi} goes {'down' if direction == 'nondecreasing' else 'up'} from {axis} = "
+                                f"{a.values[axis]} to {b.values[axis]}" + (f" ({where})" if where else "")
+                                + f": {d['mean']:+.2f} ± {d['ci95']:.2f}")
+    return problems

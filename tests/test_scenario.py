@@ -678,7 +678,7 @@ def test_unknown_override_path_is_named(tiny_file, assignment, path, words):
     ("line.models={A: 1, B: 1, C: 1}", "suppliers.seats.parts.seat-set.usage", "missing ['C']"),
     ("horizon.warmup_days=5", "horizon.warmup_days", "must be shorter than the run"),
     ("suppliers.seats.legs=[{km: 1, speed_kmh: 30}]", "suppliers.seats", "not both"),
-    ("seed=", "seed", "valid integer"),
+    ("seed=-1", "seed", "greater than or equal to 0"),
 ])
 def test_override_to_an_invalid_value_is_caught(tiny_file, assignment, path, words):
     with pytest.raises(ScenarioError) as info:
@@ -777,3 +777,10 @@ def test_a_key_written_twice_is_an_error(tmp_path):
 def test_set_creates_a_missing_section(tiny_file):
     sc = load_scenario(tiny_file, overrides=["calendar.workdays=[mon, tue]"])
     assert sc.calendar.workdays == ("mon", "tue")
+
+
+def test_set_null_deletes_a_key_as_extends_does(tiny_file):
+    sc = load_scenario(tiny_file, overrides=["seed=5"])
+    assert sc.seed == 5
+    assert load_scenario(tiny_file, overrides=["seed=5", "seed=null"]).seed == 0  # back to the default
+    assert load_scenario(tiny_file, overrides=["disruptions=null"]).disruptions == ()

@@ -152,7 +152,8 @@ def test_size_reports_no_answer_when_the_range_cannot_meet_it(tmp_path):
     assert found.answer is None and len(found.evidence) == 1
 
 
-@pytest.mark.parametrize("text", ["stoppage_min", "stoppage <= 0", "stoppage_min == 0"])
+@pytest.mark.parametrize("text", ["stoppage_min", "stoppage <= 0", "stoppage_min == 0", "by_part.x.colour <= 1",
+                                  "by_part.stoppage_min <= 0"])
 def test_bad_targets(text):
     with pytest.raises(SweepError):
         Target.parse(text)
@@ -181,3 +182,32 @@ def test_an_unreachable_scheduler_is_a_planner_error(tmp_path, monkeypatch):
     monkeypatch.setenv("SIM_DASK_CONNECT_TIMEOUT", "2s")
     with pytest.raises(SweepError, match="cannot reach the Dask scheduler"):
         run_sweep(GOLDEN, ["suppliers.seats.trucks=1,2"], FAST, out=tmp_path / "s", scheduler="tcp://127.0.0.1:1")
+
+
+def test_expectation_passes_when_it_holds_and_fails_on_a_clear_reversal(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    args = ["sweep", str(GOLDEN), "--vary", "suppliers.seats.distance_km=1,8,20", "--set", "horizon.days=1.5",
+            "--out", str(tmp_path / "s"), "--workers", "1"]
+    ok = CliRunner().invoke(app, [*args, "--expect", "stoppage_min nondecreasing in suppliers.seats.distance_km"])
+    assert ok.exit_code == 0, ok.output
+    assert "expectation holds" in ok.output
+    bad = CliRunner().invoke(app, [*args, "--expect", "stoppage_min nonincreasing in suppliers.seats.distance_km"])
+    assert bad.exit_code == 1
+    assert "expectation FAILED" in bad.output
+    assert "stoppage_min goes up from suppliers.seats.distance_km = 1 to 8" in bad.output
+
+
+def test_the_committed_ci_sweep_is_a_valid_sweep():
+    path = Path(__file__).parents[1] / "scenarios" / "sweeps" / "seat-distance.yaml"
+    axes = sweep_module.sweep_block(path)
+    assert axes == {"suppliers.front-seats.distance_km": [0.8, 4, 12, 30], "suppliers.front-seats.trucks": [1, 2]}
+    assert len(grid(path, axes)) == 8
+
+
+def test_target_on_one_part(tmp_path):
+    path = write(tmp_path, kanban_loop(cards=6, pack=4, trucks=4))
+    found = size(path, "suppliers.sup.parts.part.cards", Target.parse("by_part.part.stoppage_min <= 0"), 1, 16,
+                 out=tmp_path / "size", workers=1)
+    assert found.answer == 3

@@ -101,9 +101,9 @@ def size_plot(sizing) -> Figure:
     if sizing.answer is not None:
         ax.axvline(sizing.answer, color="navy", lw=1, label=f"answer: {sizing.knob} = {sizing.answer}")
     ax.set_xlabel(sizing.knob)
-    ax.set_ylabel(f"{sizing.target.kpi}, mean ± 95 % CI")
+    ax.set_ylabel(f"{sizing.target.kpi.rpartition('.')[2]}, mean ± 95 % CI")
     which = "largest" if sizing.largest else "smallest"
-    ax.set_title(f"{which} {sizing.knob} meeting {sizing.target} with 95 % confidence "
+    ax.set_title(f"{which} {sizing.knob}\nmeeting {sizing.target} with 95 % confidence "
                  f"({len(ev)} points; green: met)", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)

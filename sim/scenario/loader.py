@@ -125,7 +125,9 @@ def apply_override(data: dict[str, Any], assignment: str, file: str) -> None:
         last = depth == len(parts) - 1
         where = ".".join(parts[: depth + 1])
         if isinstance(node, dict):
-            if last:
+            if last and value is None:
+                node.pop(part, None)  # as in extends: null deletes the key (its default applies)
+            elif last:
                 node[part] = value
             else:  # a missing section is created; validation rejects a key the schema does not know
                 node = node.setdefault(part, {})
