@@ -36,9 +36,11 @@ def timeline(run: RunData, replication: int = 0) -> Figure:
         if b > a:
             ax.axvspan(a / DAY_S, b / DAY_S, color="grey", alpha=0.12, lw=0)
     top = max(len(suppliers), 1)
-    for n, w in enumerate(declared_windows(sc)):
+    shown = [w for w in declared_windows(sc) if w.start < end and w.end > start]  # inside the window only
+    for n, w in enumerate(shown):
         ax.axvspan(w.start / DAY_S, w.end / DAY_S, color="crimson", alpha=0.18, lw=0)
-        ax.text(w.start / DAY_S, top - 0.35 + 0.28 * (n % 3), w.label, fontsize=7, color="crimson", va="bottom")
+        ax.text(max(w.start, start) / DAY_S, top - 0.35 + 0.28 * (n % 3), w.label, fontsize=7, color="crimson",
+                va="bottom", clip_on=True)
     ax.set_yticks(range(len(suppliers)), suppliers)
     ax.set_ylim(-0.6, top + 0.6)
     ax.set_xlim(start / DAY_S, end / DAY_S)
@@ -78,6 +80,7 @@ def stoppage_bars(run: RunData, top: int = 20) -> Figure:
     _bars(left, by_s, label, f"by supplier ({n} replications)")
     _bars(right, by_p, label, "by part (coloured by supplier)")
     fig.suptitle(f"{run.scenario.name}: line stoppage caused")
+    fig.tight_layout()
     return fig
 
 
