@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import micro
 import yaml
 
 from sim.scenario import load_scenario, resolve_file
@@ -17,25 +18,12 @@ from sim.scenario_diff import Change, diff_scenarios, format_changes
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
-BASE = {
-    "name": "tiny",
-    "horizon": {"days": 2},
-    "calendar": {
-        "workdays": ["mon", "tue", "wed", "thu", "fri"],
-        "shifts": [{"name": "early", "start": "06:00", "end": "14:00", "breaks": [{"start": "10:00", "end": "10:30"}]},
-                   {"name": "late", "start": "14:00", "end": "22:00"}],
-    },
-    "line": {"takt_s": 60, "stations": 10, "models": {"A": 0.6, "B": 0.4}, "broadcast_cars": 20},
-    "plant": {"docks": 2, "unload_min": 5},
-    "suppliers": [
-        {"name": "seats", "distance_km": 1.0, "speed_kmh": 30, "trucks": 2, "load_min": 3, "route": "ave",
-         "parts": [{"name": "seat-set", "station": 5, "usage": {"A": 1, "B": 1}, "mode": "jis",
-                    "rack_size": 4, "racks_per_truck": 2, "build_s": 30}]},
-        {"name": "bolts", "distance_km": 2.0, "speed_kmh": 30, "trucks": 1, "load_min": 3,
-         "parts": [{"name": "bolt", "station": 2, "mode": "kanban", "pack_size": 100, "cards": 4,
-                    "packs_per_truck": 2}]},
-    ],
-}
+BASE = micro.tiny(horizon={"days": 2}, calendar={
+    "workdays": ["mon", "tue", "wed", "thu", "fri"],
+    "shifts": [{"name": "early", "start": "06:00", "end": "14:00", "breaks": [{"start": "10:00", "end": "10:30"}]},
+               {"name": "late", "start": "14:00", "end": "22:00"}],
+})
+del BASE["suppliers"][1]["parts"][0]["usage"]  # left to its default (1): the default tests rely on it
 
 
 def write(folder: Path, name: str, data: dict) -> Path:
