@@ -10,12 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from micro import build, kanban_loop
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.compare import comparison, difference, kpi, paired, sentence
+from sim.compare import difference, kpi, paired, sentence
 from sim.plots import PLOTS, redraw
 from sim.plots.network import busy_docks
 from sim.plots.supply import stoppage_bars, timeline

@@ -16,7 +16,6 @@ import math
 from collections import deque
 from collections.abc import Callable
 
-import simpy
 
 from sim.model.context import PartContext
 
