@@ -49,14 +49,12 @@ def subtract(intervals: list[tuple[float, float]], holes: Iterable[tuple[float, 
     return out
 
 
-def calendar_intervals(calendar: Calendar, horizon_s: float) -> list[tuple[float, float]]:
-    """The working intervals of ``calendar`` inside [0, horizon_s): shifts on workdays minus breaks.
-
-    A shift whose end is before its start crosses midnight and belongs to the day it starts on.
-    """
+def shifts_on_days(calendar: Calendar, horizon_s: float):
+    """Yield (shift name, clock start, clock end, breaks as clock spans) of every shift worked from
+    day -1 (a Sunday night shift may reach into Monday) to the horizon. A shift whose end is before
+    its start crosses midnight and belongs to the day it starts on."""
     workdays = {WEEKDAYS.index(d) for d in calendar.workdays}
     holidays = set(calendar.holidays)
-    spans = []
     for day in range(-1, int(math.ceil(horizon_s / DAY_S)) + 1):
         if day % 7 not in workdays or day in holidays:
             continue
@@ -69,7 +67,14 @@ def calendar_intervals(calendar: Calendar, horizon_s: float) -> list[tuple[float
                 b0 = (clock_minutes(brk.start) - start) % 1440
                 b1 = (clock_minutes(brk.end) - start) % 1440 or 1440
                 pauses.append((t0 + b0 * 60.0, t0 + b1 * 60.0))
-            spans += subtract([(t0, t0 + length * 60.0)], pauses)
+            yield shift.name, t0, t0 + length * 60.0, pauses
+
+
+def calendar_intervals(calendar: Calendar, horizon_s: float) -> list[tuple[float, float]]:
+    """The working intervals of ``calendar`` inside [0, horizon_s): shifts on workdays minus breaks."""
+    spans = []
+    for _, start, end, pauses in shifts_on_days(calendar, horizon_s):
+        spans += subtract([(start, end)], pauses)
     return [(max(a, 0.0), min(b, horizon_s)) for a, b in _merge(spans) if b > 0 and a < horizon_s]
 
 
@@ -84,11 +89,6 @@ class WorkTime:
         for a, b in self.intervals:
             self.cum.append(self.cum[-1] + (b - a))
         self.total = self.cum[-1]
-        self.always = len(self.intervals) == 1 and self.starts[0] <= 0.0
-
-    @classmethod
-    def around_the_clock(cls, horizon_s: float) -> "WorkTime":
-        return cls([(0.0, horizon_s)])
 
     @classmethod
     def of(cls, calendar: Calendar | None, horizon_s: float, down: Iterable[tuple[float, float]] = ()) -> "WorkTime":

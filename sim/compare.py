@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,7 +22,7 @@ import numpy as np
 from sim.errors import ResultsError
 from sim.plots.style import save
 from sim.report import compare_report
-from sim.results import check_new_folder, json_ready
+from sim.results import json_ready, new_folder
 from sim.rundata import RunData
 from sim.stats import mean_ci, t975
 
@@ -153,11 +151,7 @@ def write_comparison(folders: list, out: str | Path | None = None, root: str | P
     result = comparison(runs)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     final = Path(out) if out is not None else Path(root) / "compare" / f"{stamp}-{'-vs-'.join(r.scenario.name for r in runs)[:80]}"
-    check_new_folder(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
-    try:
-        tmp.mkdir()
+    with new_folder(final) as tmp:
         figures = {"kpis": (cplots.kpis(runs), "Headline KPIs per run, per day of measured window, mean ± 95 % CI."),
                    "supplier_stoppage": (cplots.supplier_stoppage_by_run(runs),
                                          "Stoppage minutes per day caused by each supplier, one bar per run."),
@@ -172,8 +166,4 @@ def write_comparison(folders: list, out: str | Path | None = None, root: str | P
             pngs[name] = (save(fig, tmp / "plots", name)[0], caption)
         (tmp / "compare.json").write_text(json.dumps(json_ready(result), indent=1), encoding="utf-8")
         (tmp / "compare.html").write_text(compare_report(runs, result, pngs), encoding="utf-8")
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return result, final

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.calendar import DAY_S, WorkTime
+from sim.calendar import DAY_S, WorkTime, shifts_on_days
 from sim.model.disruptions import declared_windows
 from sim.recorder import Tables
-from sim.scenario.schema import WEEKDAYS, JisPart, Scenario, clock_minutes
+from sim.scenario.schema import JisPart, Scenario
 from sim.stats import mean_ci
 
 KPIS = ("cars_built", "cars_planned", "stoppages", "stoppage_min", "availability", "lost_cars",
@@ -60,12 +60,6 @@ def loop_time_s(scenario: Scenario, supplier, part) -> float:
     return t
 
 
-def _usage_table(scenario: Scenario) -> np.ndarray:
-    """Units per car, per part (rows) and model index (columns)."""
-    models = list(scenario.line.models)
-    return np.array([[p.usage_of(m) for m in models] for _, p in scenario.parts], dtype=np.int64)
-
-
 def cycle_times(frame: Frame, tables: Tables) -> tuple[np.ndarray, np.ndarray]:
     """(clock start, clock end) of every started cycle; a cycle with a breakdown ends later."""
     takt = frame.scenario.line.takt_s
@@ -79,18 +73,8 @@ def cycle_times(frame: Frame, tables: Tables) -> tuple[np.ndarray, np.ndarray]:
 
 def shift_windows(frame: Frame) -> list[tuple[str, float, float]]:
     """(shift name, clock start, clock end) of every shift that overlaps the measured window."""
-    cal = frame.scenario.calendar
-    workdays = {WEEKDAYS.index(d) for d in cal.workdays}
-    out = []
-    for day in range(-1, int(np.ceil(frame.end / DAY_S)) + 1):
-        if day % 7 not in workdays or day in set(cal.holidays):
-            continue
-        for shift in cal.shifts:
-            start = day * DAY_S + clock_minutes(shift.start) * 60.0
-            length = ((clock_minutes(shift.end) - clock_minutes(shift.start)) % 1440 or 1440) * 60.0
-            if start < frame.end and start + length > frame.start:
-                out.append((shift.name, start, start + length))
-    return sorted(out, key=lambda s: s[1])
+    return [(name, start, end) for name, start, end, _ in shifts_on_days(frame.scenario.calendar, frame.end)
+            if start < frame.end and end > frame.start]
 
 
 def shift_table(frame: Frame, ends: np.ndarray) -> dict[str, np.ndarray]:
@@ -147,7 +131,8 @@ def stock_series(frame: Frame, tables: Tables, part: int, starts: np.ndarray) ->
     """(times, line-side units after each change) of one part: deliveries up, cars' use down."""
     scenario = frame.scenario
     offset = scenario.line.stations - scenario.parts[part][1].station
-    per_car = _usage_table(scenario)[part][tables.sequence[offset:offset + len(starts)].astype(np.int64)]
+    usage = np.array([scenario.parts[part][1].usage_of(m) for m in scenario.line.models], dtype=np.int64)
+    per_car = usage[tables.sequence[offset:offset + len(starts)].astype(np.int64)]
     use_t = starts[: len(per_car)]
     trips = tables.trips[tables.trips["part"] == part]
     times = np.concatenate(([0.0], trips["unloaded"], use_t))

@@ -18,6 +18,7 @@ import platform
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -259,11 +260,10 @@ def check_new_folder(path: str | Path) -> None:
             return
 
 
-def save(result: RunResult, out: str | Path | None = None, root: str | Path = "results",
-         argv: list[str] | None = None, plots: bool = True) -> Path:
-    """Write the run folder and return its path. ``out`` names the folder itself (it must not
-    exist yet); by default it is ``<root>/<scenario>/<run-id>``. Nothing is left behind on failure."""
-    final = Path(out) if out is not None else Path(root) / result.scenario.name / new_run_id(result.scenario)
+@contextmanager
+def new_folder(final: Path):
+    """Write a result folder atomically: yield a hidden temporary folder beside ``final`` and rename
+    it to ``final`` when the block ends; on any failure or Ctrl-C, remove it and leave nothing."""
     check_new_folder(final)
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -272,6 +272,19 @@ def save(result: RunResult, out: str | Path | None = None, root: str | Path = "r
     tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
     try:
         tmp.mkdir()
+        yield tmp
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def save(result: RunResult, out: str | Path | None = None, root: str | Path = "results",
+         argv: list[str] | None = None, plots: bool = True) -> Path:
+    """Write the run folder and return its path. ``out`` names the folder itself (it must not
+    exist yet); by default it is ``<root>/<scenario>/<run-id>``. Nothing is left behind on failure."""
+    final = Path(out) if out is not None else Path(root) / result.scenario.name / new_run_id(result.scenario)
+    with new_folder(final) as tmp:
         with (tmp / "scenario.yaml").open("w", encoding="utf-8") as f:
             yaml.safe_dump(scenario_dict(result.scenario), f, sort_keys=False, allow_unicode=True)
         (tmp / "summary.json").write_text(json.dumps(summary_document(result), indent=1), encoding="utf-8")
@@ -285,10 +298,6 @@ def save(result: RunResult, out: str | Path | None = None, root: str | Path = "r
             run_plots(tmp, data)
             write_run_report(tmp, data)
         (tmp / "manifest.json").write_text(json.dumps(facts, indent=1), encoding="utf-8")
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return final
 
 

@@ -49,10 +49,6 @@ class RunData:
     scenario: Scenario
     tables: dict[str, dict[str, np.ndarray]]
 
-    @property
-    def label(self) -> str:
-        return f"{self.scenario.name} ({self.folder.name})"
-
     @classmethod
     def load(cls, folder: str | Path, manifest: dict | None = None) -> "RunData":
         """Read a complete run folder (or, with ``manifest`` given, one still being written)."""

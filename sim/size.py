@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sim.results import json_ready, read_run, scenario_hash
 from sim.scenario import load_scenario
-from sim.sweep import Point, SweepError, _claim, run_points
+from sim.sweep import Point, SweepError, claim_folder, run_points
 
 TARGET = re.compile(r"^\s*(\S+?)\s*(<=|>=|<|>)\s*(-?[0-9.eE+-]+)\s*$")
 
@@ -95,7 +95,7 @@ def size(path: str | Path, knob: str, target: Target, lo: float, hi: float, *, l
     integral = float(lo).is_integer() and float(hi).is_integer() and tolerance is None and _is_int_knob(base, knob)
     tol = 1 if integral else (tolerance or (hi - lo) / 64)
     folder = Path(out) if out is not None else Path(root) / base.name / f"size-{scenario_hash(base)[:6]}-{knob}"
-    _claim(folder, json_ready({"scenario": str(path), "base_hash": scenario_hash(base), "overrides": overrides,
+    claim_folder(folder, json_ready({"scenario": str(path), "base_hash": scenario_hash(base), "overrides": overrides,
                                "axes": {knob: "size"}}))
     result = Sizing(knob, target, largest, folder=folder)
 

@@ -256,7 +256,7 @@ def run_sweep(path: str | Path, vary: Iterable[str] = (), overrides: Iterable[st
     folder = Path(out) if out is not None else Path(root) / base.name / f"sweep-{sweep_id(base, axes)}"
     definition = json_ready({"scenario": str(path), "base_hash": scenario_hash(base), "overrides": overrides,
                              "axes": axes, "points": [{"key": p.key, **p.values} for p in points]})
-    _claim(folder, definition)
+    claim_folder(folder, definition)
     ran = [0]
 
     def counting(done: int, total: int, skipped: int) -> None:
@@ -272,7 +272,7 @@ def run_sweep(path: str | Path, vary: Iterable[str] = (), overrides: Iterable[st
     return SweepResult(folder, axes, points, rows, ran[0])
 
 
-def _claim(folder: Path, definition: dict) -> None:
+def claim_folder(folder: Path, definition: dict) -> None:
     """Create the sweep folder, or check that an existing one holds this very sweep."""
     spec = folder / "sweep.json"
     if spec.is_file():

@@ -9,7 +9,7 @@ units has arrived: racks that overtake each other on the road wait line-side for
 When the line stops for a unit of the rack still being filled (a rare model whose next cars are
 beyond the call-off window: the call-offs that would fill the rack wait for the line, and the line
 waits for the rack), the supplier closes that rack with the units called off so far and ships it at
-once: a *partial rack*, counted in the results.
+once: a *partial rack* (in deliveries.csv, a load with fewer units than racks × rack_size).
 """
 
 from __future__ import annotations

@@ -24,7 +24,6 @@ class UsageProfile:
         if self.constant is None:
             per_car = np.asarray(per_model, dtype=np.int64)[sequence]
             self._cum = np.concatenate(([0], np.cumsum(per_car)))
-            self.per_car = per_car
         self.cars = len(sequence)
         self.max_per_car = max(per_model)
 
@@ -45,6 +44,3 @@ class UsageProfile:
         if self.constant is not None:
             return unit // self.constant
         return int(np.searchsorted(self._cum, unit, side="right")) - 1
-
-    def units_of(self, car: int) -> int:
-        return self.constant if self.constant is not None else int(self.per_car[car])
