@@ -109,7 +109,7 @@ def supplier_differences(base: RunData, other: RunData) -> list[tuple[str, float
 def sentence(base: RunData, other: RunData) -> str:
     """The headline in words: how much more or less the other run stops, per day, with its interval."""
     d = difference(base, other, kpi("stoppage_min"), "stoppage_min", per_day=True)
-    how = (f"paired over {d.n} common-seed replications" if d.paired else
+    how = (f"paired over {d.n} common-seed replication{'' if d.n == 1 else 's'}" if d.paired else
            "independent runs (different seeds or replications), Welch interval")
     if not math.isfinite(d.ci95):
         return f"{other.scenario.name} vs {base.scenario.name}: too few replications for an interval ({how})."
