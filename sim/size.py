@@ -86,7 +86,7 @@ def _value(x: float, integral: bool):
 def size(path: str | Path, knob: str, target: Target, lo: float, hi: float, *, largest: bool = False,
          overrides: list[str] = (), tolerance: float | None = None, out: str | Path | None = None,
          root: str | Path = "results", workers: int | None = None, scheduler: str | None = None,
-         progress=None) -> Sizing:
+         progress=None, plots: bool = True) -> Sizing:
     """Bisect ``knob`` in [lo, hi]. The knob must act one way: for the smallest value, meeting the
     target at v means meeting it at every larger v (cards, trucks, call-off lead); with
     ``largest``, at every smaller v (distance)."""
@@ -113,7 +113,7 @@ def size(path: str | Path, knob: str, target: Target, lo: float, hi: float, *, l
 
     good, bad = (_value(lo, integral), _value(hi, integral)) if largest else (_value(hi, integral), _value(lo, integral))
     result.answer = _bisect(evaluate, good, bad, tol, integral)
-    _write(result)
+    _write(result, plots)
     return result
 
 
@@ -134,13 +134,14 @@ def _bisect(evaluate, good, bad, tol, integral):
     return good
 
 
-def _write(result: Sizing) -> None:
+def _write(result: Sizing, plots: bool = True) -> None:
     from sim.plots.style import save
     from sim.plots.sweeps import size_plot
     doc = {"knob": result.knob, "target": str(result.target), "largest": result.largest, "answer": result.answer,
            "points_run": len(result.evidence), "evidence": result.evidence}
     (result.folder / "size.json").write_text(json.dumps(json_ready(doc), indent=1), encoding="utf-8")
-    save(size_plot(result), result.folder / "plots", "size")
+    if plots:
+        save(size_plot(result), result.folder / "plots", "size")
 
 
 def _is_int_knob(scenario, knob: str) -> bool:

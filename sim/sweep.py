@@ -289,14 +289,19 @@ def claim_folder(folder: Path, definition: dict) -> None:
 
 
 def write_sweep_plots(folder: Path, rows: list[dict], axes: dict[str, list]) -> list[Path]:
+    """Draw the sweep's plots into a temporary folder that replaces ``plots/`` only when all are
+    drawn: an interrupted sweep keeps the old set whole, never a mix."""
+    from sim.folders import replace_folder, staged
     from sim.plots.style import save as save_figure
     from sim.plots.sweeps import heatmap, kpi_lines
     paths = []
-    for kpi in ("stoppage_min", "availability", "truck_km"):
-        paths += save_figure(kpi_lines(rows, axes, kpi), folder / "plots", f"{kpi}_vs_{_slug(next(iter(axes)))}")
-    if len(axes) >= 2:
-        paths += save_figure(heatmap(rows, axes, "stoppage_min"), folder / "plots", "heatmap_stoppage_min")
-    return paths
+    with staged(folder, "plots") as tmp:
+        for kpi in ("stoppage_min", "availability", "truck_km"):
+            paths += save_figure(kpi_lines(rows, axes, kpi), tmp / "plots", f"{kpi}_vs_{_slug(next(iter(axes)))}")
+        if len(axes) >= 2:
+            paths += save_figure(heatmap(rows, axes, "stoppage_min"), tmp / "plots", "heatmap_stoppage_min")
+        replace_folder(tmp / "plots", folder / "plots")
+    return [folder / "plots" / p.name for p in paths]
 
 
 def _slug(text: str) -> str:
