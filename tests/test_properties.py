@@ -82,14 +82,6 @@ def test_stock_never_negative_and_units_are_conserved(scenario):
             assert released - delivered_packs <= part.cards
 
 
-@FAST
-@given(plants())
-def test_same_seed_gives_identical_results(scenario):
-    a, b = run_replication(scenario).tables, run_replication(scenario).tables
-    for name in ("stoppages", "trips", "releases", "segments", "breakdowns"):
-        assert np.array_equal(getattr(a, name), getattr(b, name)), name
-
-
 def _stoppage(data) -> float:
     sc = build(data)
     return measure(Frame.of(sc), run_replication(sc).tables)["kpis"]["stoppage_min"]
