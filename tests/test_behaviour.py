@@ -1,8 +1,9 @@
 """One mechanism per test, each checked against numbers derived by hand (the derivation is in the
-docstring): which routes a road disruption slows, the dispatch rule, urgent partial JIS racks,
-per-part call-off lead, a supplier's calendar with its down windows, JIS builds slower than the
-takt, the dock queue order, time-weighted stock, cars finishing on a shift change and a warm-up of
-whole shifts.
+docstring): which routes a road disruption slows and which stops it is blamed for, the dispatch
+rule, urgent partial JIS racks, racks overtaken on the road, per-part call-off lead, a supplier's
+calendar with its down windows, JIS builds slower than the takt, the dock and truck queue order, a
+supplier's own unload time, time-weighted stock, cars finishing on a shift change, a warm-up of
+whole shifts and the trips it leaves out.
 
 Unless a test says otherwise the micro loops of ``micro.py`` run without randomness: one-way trip
 5 km at 60 km/h = 300 s, load 60 s, kanban unload 90 s, JIS unload 60 s, takt 60 s.
@@ -15,7 +16,7 @@ import copy
 import pytest
 from micro import THREE_SHIFTS, build, jis_loop, kanban_loop
 
-from sim.metrics import Frame, cycle_times, measure, shift_table
+from sim.metrics import Frame, cycle_times, measure, shift_table, stoppage_table
 from sim.model import run_replication
 
 TRIP = ("released", "depart", "arrive", "dock", "unloaded", "returned")
@@ -80,6 +81,25 @@ def test_a_road_disruption_slows_only_the_trucks_on_its_route():
     assert set(m["by_disruption"]) == {"none"}
 
 
+def test_a_stop_within_one_loop_time_of_a_road_disruption_is_blamed_on_it():
+    """The tight loop of test_transcript.py on route "ring", with a 20 min jam on it in [0, 900 s).
+    The first truck sets off at 600, inside: line-side at 600 + 300 + 1200 + 90 = 2190, and the line,
+    out of parts at cycle 20 (1200 s, after the jam ended), stops 1200-2190. The truck is back at
+    2490 for the card of 1140: line-side 2940; the line ran cycles 20..29 from 2190 and stops
+    2790-2940; card 3 (cycle 29, 2730) leaves 3300 and is line-side 3690: stop 3540-3690.
+    A stop is blamed on a disruption of its supplier's route that started before the stop ended and
+    ended at most one loop time before it began: load 1 + unload 1.5 + dispatch wait 30 + 2 x 5 min
+    drive = 42.5 min = 2550 s, so up to 900 + 2550 = 3450 s: the first two stops, not the third."""
+    data = kanban_loop(cards=2, pack=10, trucks=1, days=0.05)
+    data["suppliers"][0]["route"] = "ring"
+    data["disruptions"] = [{"name": "jam", "kind": "road", "route": "ring", "start_day": 0, "duration_h": 0.25,
+                            "extra_min": 20}]
+    sc = build(data)
+    stops = stoppage_table(Frame.of(sc), run_replication(sc).tables)
+    assert list(zip(stops["start"].tolist(), stops["end"].tolist(), stops["disruption"].tolist()))[:3] == [
+        (1200.0, 2190.0, "jam"), (2790.0, 2940.0, "jam"), (3540.0, 3690.0, "")]
+
+
 # -- the dispatch rule ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("max_wait, departs, items", [
@@ -128,6 +148,24 @@ def test_the_line_waiting_for_an_open_rack_ships_it_at_once_as_a_partial_rack():
     assert (tables.releases["units"] == 4).all()
     stops = tables.stoppages[tables.stoppages["end"] < 0.05 * 86400]  # the last is cut at the horizon
     assert len(stops) == 5 and (stops["end"] - stops["start"] == 420.0).all()
+
+
+def test_a_rack_overtaken_on_the_road_holds_the_line_until_it_arrives():
+    """JIS as in test_analytic.py (broadcast 7: each rack line-side 30 s before its first car's
+    cycle), on a route slowed by 10 min for trucks setting off in [240, 300) s. Rack 0 (cars
+    16..19, ready 210) sets off at 270, inside: line-side at 270 + 300 + 600 + 60 = 1230. Rack 1
+    (cars 20..23, ready 450) sets off at 510, after: line-side at 870, first. The line needs car 16
+    at cycle 11 (660 s) and waits for rack 0 until 1230, then builds from both racks: car 20 (cycle
+    15 at 1470) is already there, and rack 2, whose last call-off went out with cycle 11 at 1230, is
+    line-side at 1230 + 30 + 60 + 300 + 60 = 1680 for car 24 at cycle 19 (1710): one stop only."""
+    data = jis_loop(days=0.05)
+    data["suppliers"][0]["route"] = "ring"
+    data["disruptions"] = [{"name": "slow", "kind": "road", "route": "ring", "start_day": 240 / 86400,
+                            "duration_h": 1 / 60, "extra_min": 10}]
+    tables = run_replication(build(data)).tables
+    assert rows(tables.trips, ("first_car", "depart", "unloaded"), 3) == [(20, 510.0, 870.0), (16, 270.0, 1230.0),
+                                                                          (24, 1320.0, 1680.0)]
+    assert rows(tables.stoppages, ("cycle", "start", "end")) == [(11, 660.0, 1230.0)]
 
 
 # -- per-part call-off lead ----------------------------------------------------------------------------
@@ -195,7 +233,7 @@ def test_a_supplier_ships_only_when_its_calendar_and_its_down_windows_both_allow
     released, dispatched = trips["released"], trips["depart"] - 60.0
     idle = (released >= 3600.0) & (released < 7200.0)
     assert released[idle].tolist() == [180.0 + 240 * k for k in range(15, 30)]
-    assert (dispatched[idle] == 7200.0).all()
+    assert (dispatched[idle] == 7200.0).all() and (trips["ready"][idle] == 7200.0).all()
     assert (dispatched[~idle] == released[~idle]).all()
     assert measure(Frame.of(sc), tables)["kpis"]["stoppages"] == 0
 
@@ -222,6 +260,20 @@ def test_a_supplier_with_breakdowns_and_a_calendar_ships_at_the_first_moment_bot
     expected = [first_up(t) for t in tables.trips["released"].tolist()]
     assert (tables.trips["depart"] - 60.0).tolist() == expected
     assert sum(e > t for e, t in zip(expected, tables.trips["released"].tolist())) >= 5
+
+
+def test_a_truck_back_while_its_supplier_is_idle_loads_when_it_works_again():
+    """The tight loop of test_transcript.py with the supplier on a break 00:20-00:25 (1200-1500 s).
+    The card of 1140 came before the break; the truck is back at 1290, during it, and loads only at
+    1500: sets off 1560, line-side 1950 (not 1740). The line, short from cycle 30 (1800), waits
+    1800-1950."""
+    data = kanban_loop(cards=2, pack=10, trucks=1, days=0.05)
+    data["suppliers"][0]["calendar"] = {"shifts": [{"name": "all", "start": "00:00", "end": "24:00",
+                                                    "breaks": [{"start": "00:20", "end": "00:25"}]}]}
+    tables = run_replication(build(data)).tables
+    assert rows(tables.trips, ("released", "ready", "depart", "unloaded"), 2) == [(540.0, 540.0, 600.0, 990.0),
+                                                                                  (1140.0, 1140.0, 1560.0, 1950.0)]
+    assert rows(tables.stoppages, ("cycle", "start", "end"), 1) == [(30, 1800.0, 1950.0)]
 
 
 # -- a JIS build slower than the takt ------------------------------------------------------------------
@@ -262,6 +314,15 @@ def test_trucks_queue_for_a_dock_first_come_first_served():
     trips = run_replication(build(data)).tables.trips
     assert rows(trips, ("supplier", "arrive", "dock", "unloaded"), 3) == [
         (0, 900.0, 900.0, 990.0), (1, 930.0, 990.0, 1080.0), (2, 960.0, 1080.0, 1170.0)]
+
+
+def test_a_suppliers_own_unload_time_replaces_the_plants():
+    """Two suppliers of the tight loop, the second unloading in 4 min instead of the plant's 1.5:
+    both trucks reach their docks at 900, the first is unloaded at 990, the second at 1140."""
+    data = kanban_loop(cards=2, pack=10, trucks=1, docks=2, days=0.02)
+    add_supplier(data, "slow", unload_min=4.0)
+    trips = run_replication(build(data)).tables.trips
+    assert rows(trips, ("supplier", "dock", "unloaded"), 2) == [(0, 900.0, 990.0), (1, 900.0, 1140.0)]
 
 
 def test_parts_of_one_supplier_share_its_trucks_first_come_first_served():
@@ -342,3 +403,14 @@ def test_a_warm_up_of_whole_shifts_leaves_them_out_entirely(warmup, shifts, cars
     k = measure(frame, tables)["kpis"]
     assert (k["cars_planned"], k["cars_built"]) == (float(cars), cars)
     assert table["start"][0] == frame.start
+
+
+@pytest.mark.parametrize("warmup, trips", [(0.0, 358), (0.25, 269)])
+def test_trips_count_from_the_end_of_the_warm_up(warmup, trips):
+    """Kanban, 3 cards of 4, 4 trucks, one day: trip k sets off at 180 + 240 k + 60 and is unloaded
+    390 s later; only unloaded trips are recorded, so the last is k = 357 (sets off 85,920, unloaded
+    86,310). A warm-up of 0.25 day (21,600 s) leaves out the trips setting off before it: k = 0..88.
+    Each trip drives 2 x 5 km."""
+    sc = build(kanban_loop(cards=3, pack=4, trucks=4), horizon={"days": 1, "warmup_days": warmup})
+    k = measure(Frame.of(sc), run_replication(sc).tables)["kpis"]
+    assert (k["truck_trips"], k["truck_km"]) == (trips, 10.0 * trips)
