@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 
 from sim.calendar import WorkTime
 from sim.model.disruptions import declared_windows
-from sim.plots.style import DAY_S, ci, empty, mean, supplier_colours
+from sim.plots.style import DAY_S, ci, empty, legend_below, mean, supplier_colours, whiskers
 from sim.rundata import RunData
 from sim.scenario.schema import JisPart
 
@@ -58,7 +58,8 @@ def _bars(ax, rows: list[tuple[str, float, float, tuple]], xlabel: str, title: s
         ax.set_title(title)
         return
     y = np.arange(len(rows))[::-1]
-    ax.barh(y, [m for _, m, _, _ in rows], xerr=[e for _, _, e, _ in rows], color=[c for *_, c in rows], capsize=3)
+    means = [m for _, m, _, _ in rows]
+    ax.barh(y, means, xerr=whiskers(means, [e for _, _, e, _ in rows]), color=[c for *_, c in rows], capsize=3)
     ax.set_yticks(y, [n for n, *_ in rows])
     ax.set_xlabel(xlabel)
     ax.set_title(title)
@@ -126,8 +127,9 @@ def stock(run: RunData, replication: int = 0) -> Figure:
     table = run.replication("stock", replication)
     stops = run.replication("stoppages", replication)
     worktime = WorkTime.of(sc.calendar, sc.horizon.days * DAY_S)
-    fig = Figure(figsize=(12, 2.2 * len(names) + 0.8))
+    fig = Figure(figsize=(12, 2.2 * len(names) + 1.2), layout="constrained")
     axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
+    key = {}  # one legend for all panels, below them: inside a panel it hid the last days' curve
     for ax, name in zip(axes, names):
         supplier, part = index[name]
         mine = table["part"] == name
@@ -135,16 +137,18 @@ def stock(run: RunData, replication: int = 0) -> Figure:
         ax.plot(xs / DAY_S, ys, color=colours[supplier.name], lw=0.8)
         if isinstance(part, JisPart):
             for s in stops["start_s"][stops["part"] == name]:
-                ax.axvline(s / DAY_S, color="crimson", lw=0.8)
+                key["the line waited for this JIS part"] = ax.axvline(s / DAY_S, color="crimson", lw=0.8)
         else:
-            ax.axhline(part.cards * part.pack_size, ls="--", color="grey", lw=0.8, label="cards × pack")
-            ax.axhline(part.pack_size, ls=":", color="grey", lw=0.8, label="one pack")
-            ax.legend(loc="upper right", fontsize=7)
+            key["kanban: cards × pack (full loop)"] = ax.axhline(part.cards * part.pack_size, ls="--", color="grey",
+                                                                 lw=0.8)
+            key["kanban: one pack"] = ax.axhline(part.pack_size, ls=":", color="grey", lw=0.8)
         ax.axvspan(0, sc.horizon.warmup_days, color="grey", alpha=0.12)
         ax.set_ylabel("units line-side")
         ax.set_title(f"{name} ({part.mode}, station {part.station}, {supplier.name})", fontsize=9, loc="left")
         ax.grid(alpha=0.3)
-    axes[-1].set_xlabel("day (day 0 = Monday 00:00; grey: warm-up; red lines: the line waited for this JIS part)")
+    axes[-1].set_xlabel("day (day 0 = Monday 00:00; grey: warm-up)")
+    if key:
+        legend_below(fig, list(key.values()), list(key))
     fig.suptitle(f"{sc.name}: line-side stock of the parts closest to running out, replication {replication}")
     return fig
 
