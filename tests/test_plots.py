@@ -20,7 +20,7 @@ from sim.plots import comparison
 from sim.plots.labels import place_labels
 from sim.plots.network import cars_per_shift, placement_map, trucks
 from sim.plots.style import _lab, number, palette, supplier_colours, tick, whiskers
-from sim.plots.supply import stoppage_bars
+from sim.plots.supply import stoppage_bars, timeline
 from sim.plots.sweeps import heatmap, kpi_lines, size_plot
 from sim.results import save
 from sim.rundata import RunData
@@ -197,6 +197,21 @@ def test_labels_of_points_on_one_spot_are_spread_apart():
     assert len(boxes) == 3 and not any(p.overlaps(q) for p, q in itertools.combinations(boxes, 2))
     spot = ax.transData.transform((5.0, 5.0))
     assert all(not b.contains(*spot) for b in boxes)
+
+
+def test_disruption_names_on_the_timeline_do_not_collide(nanshan):
+    """Five closures that start together: their names went to three lanes in turn, so the fourth
+    sat on the first; each now gets a free lane, inside the axes."""
+    closures = ", ".join(f"{{name: snow-closure-{i}, kind: road_closed, start_day: 1.0, duration_h: {i + 1}}}"
+                         for i in range(5))
+    scenario = load_scenario(NANSHAN, ["horizon.days=2", "horizon.warmup_days=0.5", "replications=3",
+                                       f"disruptions=[{closures}]"])
+    fig = drawn(timeline(dataclasses.replace(nanshan, scenario=scenario)))
+    ax = fig.axes[0]
+    names = [t for t in ax.texts if t.get_color() == "crimson"]
+    boxes = [t.get_window_extent() for t in names]
+    assert len(names) == 5 and not any(p.overlaps(q) for p, q in itertools.combinations(boxes, 2))
+    assert all(ax.get_ylim()[0] <= t.get_position()[1] and b.y1 <= ax.bbox.y1 for t, b in zip(names, boxes))
 
 
 # colours --------------------------------------------------------------------------------------
