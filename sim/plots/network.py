@@ -17,6 +17,7 @@ from sim.rundata import RunData
 
 RINGS_MIN = (5, 30, 120)
 GOLDEN_ANGLE = 137.508
+MAX_NAMES = 100  # more names than this make a cloud, not a map, and only cost drawing time
 RING_LABEL_DEG = (100, 80, 120, 60, 140, 40, 160, 20, 180, 0, 200, 340, 220, 320, 240, 300, 260, 280)
 
 
@@ -70,8 +71,8 @@ def _name_suppliers(ax, run: RunData, points: np.ndarray, radii_pt: np.ndarray, 
     fixed = [t.get_window_extent() for t in [plant, ax.title, *ax.get_xticklabels()]] + [bar.ax.get_tightbbox()]
     fixed += _ring_labels(ax, points, radii_pt)
     texts = [f"{s.name} {tick(round(s.one_way_km, 1))} km" for s in run.scenario.suppliers]
-    missed = place_labels(ax, points, texts, radii_pt, order, centre=ax.transAxes.transform((0.5, 0.5)),
-                          obstacles=fixed, inside=fig.bbox, fontsize=6.5)
+    missed = place_labels(ax, points, texts, radii_pt, order[:MAX_NAMES], centre=ax.transAxes.transform((0.5, 0.5)),
+                          obstacles=fixed, inside=fig.bbox, fontsize=6.5) + order[MAX_NAMES:]
     if missed:
         ax.text(0.0, 0.0, f"{len(missed)} suppliers not named (no room)", transform=ax.transAxes, fontsize=7,
                 color="grey")
