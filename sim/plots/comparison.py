@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from sim.compare import supplier_differences, supplier_stoppage, values
-from sim.plots.style import DAY_S, ci, empty, supplier_colours
+from sim.plots.style import (DAY_S, bounds, ci, empty, legend_below, palette, readable_ticks, supplier_colours,
+                              whiskers)
 from sim.calendar import WorkTime
 from sim.plots.supply import critical_parts, sawtooth
 from sim.rundata import RunData
@@ -19,8 +19,8 @@ KPI_PANELS = (("stoppage_min", "stoppage [min per day]", True), ("availability",
 
 
 def run_colours(runs: list[RunData]) -> list[tuple]:
-    cmap = colormaps["Set1"]
-    return [cmap(i % 9) for i in range(len(runs))]
+    """One distinct colour per run, in the order given (no colour repeats, however many runs)."""
+    return palette(len(runs))
 
 
 def _label(run: RunData) -> str:
@@ -37,13 +37,14 @@ def kpis(runs: list[RunData]) -> Figure:
         means = [s.mean() for s in stats]
         halves = [ci({"ci95": _half(s)}) for s in stats]
         x = np.arange(len(runs))
-        ax.bar(x, means, yerr=halves, color=colours, capsize=4)
+        ax.bar(x, means, yerr=whiskers(means, halves, *bounds(key)), color=colours, capsize=4)
+        readable_ticks(ax.yaxis)
         ax.set_xticks(x, [_label(r) for r in runs], rotation=20, ha="right", fontsize=8)
         ax.set_title(label, fontsize=10)
         ax.grid(axis="y", alpha=0.3)
         if key == "availability":
             low = min(m - h for m, h in zip(means, halves))
-            ax.set_ylim(max(0.0, low - 0.02), 1.0)
+            ax.set_ylim(max(0.0, low - 0.02), 1.005)  # room for a whisker cap at 1
     fig.suptitle("KPIs side by side, mean ± 95 % CI over replications")
     fig.tight_layout()
     return fig
@@ -59,7 +60,7 @@ def supplier_stoppage_by_run(runs: list[RunData], top: int = 15) -> Figure:
     per_run = {n: [values(r, supplier_stoppage(n), True) for r in runs] for n in names}
     names = sorted((n for n in names if max(v.mean() for v in per_run[n]) > 0),
                    key=lambda n: -max(v.mean() for v in per_run[n]))[:top]
-    fig = Figure(figsize=(12, 0.45 * max(len(names), 3) * max(1, len(runs) / 2) + 1.5))
+    fig = Figure(figsize=(12, 0.45 * max(len(names), 3) * max(1, len(runs) / 2) + 1.9), layout="constrained")
     ax = fig.add_subplot()
     if not names:
         empty(ax, "no run has a supply stoppage")
@@ -69,12 +70,12 @@ def supplier_stoppage_by_run(runs: list[RunData], top: int = 15) -> Figure:
     for i, (run, colour) in enumerate(zip(runs, run_colours(runs))):
         m = [per_run[n][i].mean() for n in names]
         e = [ci({"ci95": _half(per_run[n][i])}) for n in names]
-        ax.barh(y + (len(runs) - 1 - i) * height - 0.4 + height / 2, m, height=height, xerr=e, color=colour,
-                capsize=2, label=_label(run))
+        ax.barh(y + (len(runs) - 1 - i) * height - 0.4 + height / 2, m, height=height, xerr=whiskers(m, e),
+                color=colour, capsize=2, label=_label(run))
     ax.set_yticks(y, names)
     ax.set_xlabel("stoppage caused [min per day], mean ± 95 % CI")
     ax.set_title("Stoppage by supplier, per run")
-    ax.legend(fontsize=8)
+    legend_below(fig)
     ax.grid(axis="x", alpha=0.3)
     return fig
 
@@ -105,7 +106,7 @@ def supplier_changes(base: RunData, other: RunData, top: int = 20) -> Figure:
 def stock_overlay(runs: list[RunData], count: int = 3) -> Figure:
     """Line-side stock of the base run's most critical parts, every run overlaid (replication 0)."""
     names = critical_parts(runs[0], count)
-    fig = Figure(figsize=(12, 2.3 * len(names) + 0.8))
+    fig = Figure(figsize=(12, 2.3 * len(names) + 1.2), layout="constrained")
     axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
     for ax, name in zip(axes, names):
         for run, colour in zip(runs, run_colours(runs)):
@@ -117,7 +118,7 @@ def stock_overlay(runs: list[RunData], count: int = 3) -> Figure:
         ax.set_title(name, fontsize=9, loc="left")
         ax.set_ylabel("units")
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8, loc="upper right")
+    legend_below(fig)
     axes[-1].set_xlabel("day (day 0 = Monday 00:00), replication 0 of each run")
     fig.suptitle("Line-side stock of the most critical parts, runs overlaid")
     return fig

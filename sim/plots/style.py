@@ -1,24 +1,131 @@
-"""What every plot shares: one colour per supplier, units, saving as PNG and SVG."""
+"""What every plot shares: one distinct colour per supplier, whiskers that respect a figure's
+bounds, readable numbers, legends that hide no data, saving as PNG and SVG."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from sim.scenario import Scenario
 
 DAY_S = 86_400.0
 HOUR_S = 3_600.0
 
+# Figures that cannot leave [0, 1], and figures that cannot fall below zero (by metric name, the
+# last part of a key such as ``by_supplier.seats.stoppage_min``). Anything else is unbounded
+# (JIS margins are negative when the line waited).
+UNIT_INTERVAL = frozenset({"availability", "supply_availability", "run_ratio"})
+NON_NEGATIVE = frozenset({"cars_built", "cars_planned", "stoppages", "stoppage_min", "lost_cars", "breakdown_min",
+                          "truck_trips", "truck_km", "trips", "stock_mean", "stock_peak", "stock_min",
+                          "kanban_lead_min_mean"})
+
+
+def bounds(metric: str) -> tuple[float | None, float | None]:
+    """(lowest, highest) value ``metric`` can take; None where it is unbounded."""
+    name = metric.rpartition(".")[2]
+    if name in UNIT_INTERVAL:
+        return 0.0, 1.0
+    if name in NON_NEGATIVE:
+        return 0.0, None
+    return None, None
+
+
+def whiskers(means: Sequence[float], halves: Sequence[float], low: float | None = 0.0,
+             high: float | None = None) -> np.ndarray:
+    """Asymmetric error bars (shape 2 × n, for ``yerr``/``xerr``) of mean ± half-width, cut at the
+    bounds the figure cannot cross: a stoppage of 0.2 ± 2.7 min is drawn from 0 to 2.9, not from
+    −2.5. The interval itself is unchanged; only the impossible part is not drawn."""
+    m, h = np.asarray(means, dtype=float), np.asarray(halves, dtype=float)
+    lower = h if low is None else np.clip(np.minimum(h, m - low), 0.0, None)
+    upper = h if high is None else np.clip(np.minimum(h, high - m), 0.0, None)
+    return np.vstack([lower, upper])
+
+
+def band(means: np.ndarray, halves: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) edges of a mean ± half-width band, cut at the metric's bounds."""
+    low, high = bounds(metric)
+    lo, hi = means - halves, means + halves
+    return (lo if low is None else np.maximum(lo, low)), (hi if high is None else np.minimum(hi, high))
+
+
+def number(value: float) -> str:
+    """A number as a planner reads it, never in scientific notation: 1,710 · 201 · 12.5 · 3.42 ·
+    0.415 · 0.00821 (three significant digits below 100, whole numbers with thousands separators
+    from 100 up); "–" when undefined."""
+    if value is None or not np.isfinite(value):
+        return "–"
+    if value == 0:
+        return "0"
+    size = abs(value)
+    if size >= 100:
+        return f"{value:,.0f}"
+    decimals = min(2 - int(np.floor(np.log10(size))), 8)
+    return f"{value:,.{decimals}f}"
+
+
+def tick(value: float, _pos=None) -> str:
+    """An axis tick: thousands separated, as many decimals as the tick has (0.995, 2.5, 40,000)."""
+    text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def readable_ticks(*axes) -> None:
+    """Plain tick labels (``40,000``, not ``40000``, ``4e4`` or an offset) on the given x/y axes."""
+    for axis in axes:
+        axis.set_major_formatter(FuncFormatter(tick))
+
+
+def legend_below(fig: Figure, handles=None, labels=None, **kw):
+    """A figure legend under the axes, outside every data area, so that it hides no bar, point or
+    line (the figure needs ``layout="constrained"``)."""
+    if handles is None:
+        handles, labels = fig.axes[0].get_legend_handles_labels()
+    kw.setdefault("ncols", min(len(handles), 3))
+    kw.setdefault("fontsize", 8)
+    return fig.legend(handles, labels, loc="outside lower center", **kw)
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    """sRGB (n × 3, 0–1) to CIELAB (D65), where Euclidean distance approximates perceived difference."""
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = lin @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
+    xyz = xyz / [0.95047, 1.0, 1.08883]
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.column_stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])])
+
+
+def palette(n: int) -> list[tuple[float, float, float]]:
+    """``n`` colours as far apart as possible to the eye: matplotlib's ten tab10 colours first, then
+    each next colour the sRGB grid point farthest (CIELAB distance) from all chosen so far, leaving
+    out the very dark, the very light and the glaring. The i-th colour does not depend on ``n``, so a
+    supplier keeps its colour when suppliers are added after it. 46 colours stay over 23 ΔE apart
+    (a 20-colour cycle repeats itself after 20); past the few thousand grid colours they repeat."""
+    seeds = [tuple(colormaps["tab10"](i)[:3]) for i in range(10)]
+    levels = np.linspace(0.0, 1.0, 18)
+    grid = np.array(np.meshgrid(levels, levels, levels, indexing="ij")).reshape(3, -1).T
+    lab = _lab(grid)
+    keep = (lab[:, 0] > 30) & (lab[:, 0] < 88) & (np.hypot(lab[:, 1], lab[:, 2]) < 70)  # no neon
+    grid, lab = grid[keep], lab[keep]
+    chosen = seeds[:n]
+    gap = np.min(np.linalg.norm(lab[:, None] - _lab(np.array(chosen))[None], axis=2), axis=1)
+    while len(chosen) < n:
+        if gap.max() == 0:
+            return [chosen[i % len(chosen)] for i in range(n)]
+        i = int(np.argmax(gap))
+        chosen.append(tuple(float(c) for c in grid[i]))
+        gap = np.minimum(gap, np.linalg.norm(lab - lab[i], axis=1))
+    return chosen
+
 
 def supplier_colours(scenario: Scenario) -> dict[str, tuple]:
     """One colour per supplier, fixed by its position in the scenario: the same in every plot of a
-    run and in comparisons of variants of one scenario."""
-    cmap = colormaps["tab20"]
-    order = list(range(0, 20, 2)) + list(range(1, 20, 2))  # the ten strong colours first
-    return {s.name: cmap(order[i % 20]) for i, s in enumerate(scenario.suppliers)}
+    run and in comparisons of variants of one scenario, and no two suppliers alike."""
+    return dict(zip((s.name for s in scenario.suppliers), palette(len(scenario.suppliers))))
 
 
 def empty(ax, text: str) -> None:

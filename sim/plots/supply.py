@@ -7,7 +7,8 @@ from matplotlib.figure import Figure
 
 from sim.calendar import WorkTime
 from sim.model.disruptions import declared_windows
-from sim.plots.style import DAY_S, ci, empty, mean, supplier_colours
+from sim.plots.labels import text_size
+from sim.plots.style import DAY_S, ci, empty, legend_below, mean, supplier_colours, whiskers
 from sim.rundata import RunData
 from sim.scenario.schema import JisPart
 
@@ -36,14 +37,13 @@ def timeline(run: RunData, replication: int = 0) -> Figure:
         if b > a:
             ax.axvspan(a / DAY_S, b / DAY_S, color="grey", alpha=0.12, lw=0)
     top = max(len(suppliers), 1)
-    shown = [w for w in declared_windows(sc) if w.start < end and w.end > start]  # inside the window only
-    for n, w in enumerate(shown):
-        ax.axvspan(w.start / DAY_S, w.end / DAY_S, color="crimson", alpha=0.18, lw=0)
-        ax.text(max(w.start, start) / DAY_S, top - 0.35 + 0.28 * (n % 3), w.label, fontsize=7, color="crimson",
-                va="bottom", clip_on=True)
-    ax.set_yticks(range(len(suppliers)), suppliers)
-    ax.set_ylim(-0.6, top + 0.6)
     ax.set_xlim(start / DAY_S, end / DAY_S)
+    shown = [w for w in declared_windows(sc) if w.start < end and w.end > start]  # inside the window only
+    for w in shown:
+        ax.axvspan(w.start / DAY_S, w.end / DAY_S, color="crimson", alpha=0.18, lw=0)
+    lanes = _disruption_names(ax, [(max(w.start, start) / DAY_S, w.label) for w in shown], top - 0.35)
+    ax.set_yticks(range(len(suppliers)), suppliers)
+    ax.set_ylim(-0.6, top + 0.6 + LANE * max(lanes - 3, 0))
     ax.set_xlabel("day (day 0 = Monday 00:00); grey: non-working time; red: declared disruptions; "
                   "orange: supplier breakdowns")
     ax.set_title(f"{sc.name}: supply stoppages by supplier, replication {replication}"
@@ -52,13 +52,31 @@ def timeline(run: RunData, replication: int = 0) -> Figure:
     return fig
 
 
+LANE = 0.28  # rows (data units) between lanes of disruption names
+
+
+def _disruption_names(ax, names: list[tuple[float, str]], y0: float) -> int:
+    """Write each (day, name) at its day, above the supplier rows, in the lowest lane where it
+    overlaps no name before it (names of disruptions close in time once sat on top of each other);
+    returns the number of lanes used. The x-limits must be set (widths are measured in days)."""
+    days_per_px = (ax.get_xlim()[1] - ax.get_xlim()[0]) / ax.bbox.width
+    ends: list[float] = []  # where each lane is free again, days
+    for day, name in sorted(names):
+        width = (text_size(ax, name, 7)[0] + 6) * days_per_px
+        lane = next((k for k, free_from in enumerate(ends) if free_from <= day), len(ends))
+        ends[lane:lane + 1] = [day + width]
+        ax.text(day, y0 + LANE * lane, name, fontsize=7, color="crimson", va="bottom", clip_on=True, gid="disruption")
+    return len(ends)
+
+
 def _bars(ax, rows: list[tuple[str, float, float, tuple]], xlabel: str, title: str) -> None:
     if not rows:
         empty(ax, "no supply stoppage in the measured window")
         ax.set_title(title)
         return
     y = np.arange(len(rows))[::-1]
-    ax.barh(y, [m for _, m, _, _ in rows], xerr=[e for _, _, e, _ in rows], color=[c for *_, c in rows], capsize=3)
+    means = [m for _, m, _, _ in rows]
+    ax.barh(y, means, xerr=whiskers(means, [e for _, _, e, _ in rows]), color=[c for *_, c in rows], capsize=3)
     ax.set_yticks(y, [n for n, *_ in rows])
     ax.set_xlabel(xlabel)
     ax.set_title(title)
@@ -126,8 +144,9 @@ def stock(run: RunData, replication: int = 0) -> Figure:
     table = run.replication("stock", replication)
     stops = run.replication("stoppages", replication)
     worktime = WorkTime.of(sc.calendar, sc.horizon.days * DAY_S)
-    fig = Figure(figsize=(12, 2.2 * len(names) + 0.8))
+    fig = Figure(figsize=(12, 2.2 * len(names) + 1.2), layout="constrained")
     axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
+    key = {}  # one legend for all panels, below them: inside a panel it hid the last days' curve
     for ax, name in zip(axes, names):
         supplier, part = index[name]
         mine = table["part"] == name
@@ -135,16 +154,18 @@ def stock(run: RunData, replication: int = 0) -> Figure:
         ax.plot(xs / DAY_S, ys, color=colours[supplier.name], lw=0.8)
         if isinstance(part, JisPart):
             for s in stops["start_s"][stops["part"] == name]:
-                ax.axvline(s / DAY_S, color="crimson", lw=0.8)
+                key["the line waited for this JIS part"] = ax.axvline(s / DAY_S, color="crimson", lw=0.8)
         else:
-            ax.axhline(part.cards * part.pack_size, ls="--", color="grey", lw=0.8, label="cards × pack")
-            ax.axhline(part.pack_size, ls=":", color="grey", lw=0.8, label="one pack")
-            ax.legend(loc="upper right", fontsize=7)
+            key["kanban: cards × pack (full loop)"] = ax.axhline(part.cards * part.pack_size, ls="--", color="grey",
+                                                                 lw=0.8)
+            key["kanban: one pack"] = ax.axhline(part.pack_size, ls=":", color="grey", lw=0.8)
         ax.axvspan(0, sc.horizon.warmup_days, color="grey", alpha=0.12)
         ax.set_ylabel("units line-side")
         ax.set_title(f"{name} ({part.mode}, station {part.station}, {supplier.name})", fontsize=9, loc="left")
         ax.grid(alpha=0.3)
-    axes[-1].set_xlabel("day (day 0 = Monday 00:00; grey: warm-up; red lines: the line waited for this JIS part)")
+    axes[-1].set_xlabel("day (day 0 = Monday 00:00; grey: warm-up)")
+    if key:
+        legend_below(fig, list(key.values()), list(key))
     fig.suptitle(f"{sc.name}: line-side stock of the parts closest to running out, replication {replication}")
     return fig
 
@@ -164,7 +185,7 @@ def jis_margins(run: RunData) -> Figure:
         m = m[np.isfinite(m)]
         if len(m):
             data.append(m)
-            labels.append(f"{part.name} (p5 {np.percentile(m, 5):.0f} min)")
+            labels.append(f"{part.name} (p5 {np.percentile(m, 5):,.0f} min)")
             cols.append(colours[supplier.name])
     if not data:
         empty(ax, "no JIS delivery in the measured window")
