@@ -157,6 +157,8 @@ def compare(
     (paired when the runs share seeds and replications), plots and compare.html."""
     from sim.compare import write_comparison
     result, folder = write_comparison(run_dirs, out=out_dir)
+    for warning in result["warnings"]:
+        err.print(f"warning: {escape(warning)}", highlight=False, soft_wrap=True)
     names = [r["scenario"] for r in result["runs"]]
     table = Table(title="KPIs per run window (mean ± 95 % CI)", title_justify="left")
     table.add_column("KPI")
