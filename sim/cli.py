@@ -37,8 +37,8 @@ def planner_errors(command):
         except SimError as exc:
             err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
-        except KeyboardInterrupt:
-            err.print("interrupted: nothing was written")
+        except KeyboardInterrupt as exc:  # sim.errors.Interrupted says what was kept
+            err.print(f"interrupted: {escape(str(exc)) or 'nothing was written'}", highlight=False, soft_wrap=True)
             raise typer.Exit(130) from None
     return wrapper
 
@@ -202,8 +202,9 @@ VaryOption = Annotated[Optional[list[str]], typer.Option(
     "--vary", metavar="KEY.PATH=VALUES",
     help="Values to sweep: v1,v2,... or a range start:stop:linN, start:stop:logN, start:stop:step (repeatable).")]
 SchedulerOption = Annotated[Optional[str], typer.Option(
-    help="A Dask scheduler address (tcp://host:8786) to run the points on; default: $SIM_DASK_SCHEDULER, "
-         "else local processes.")]
+    help="A Dask scheduler address tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786) to run the points on; default: "
+         "$SIM_DASK_SCHEDULER, else local processes. It is checked within $SIM_DASK_CONNECT_TIMEOUT (10s) "
+         "before anything is written.")]
 
 
 @app.command()
@@ -220,8 +221,8 @@ def sweep(
     scheduler: SchedulerOption = None,
     expect: Annotated[Optional[list[str]], typer.Option(
         metavar="'KPI nondecreasing|nonincreasing in KEY.PATH'",
-        help="A relation that must hold (a reversal significant at 95 % exits 1), e.g. "
-             "'stoppage_min nondecreasing in suppliers.seats.distance_km'.")] = None,
+        help="A relation that must hold (a reversal significant at 95 % exits 1), checked for spelling before "
+             "any point runs, e.g. 'stoppage_min nondecreasing in suppliers.front-seats.distance_km'.")] = None,
 ):
     """Run every combination of the varied values with common random numbers; resumable."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -236,8 +237,8 @@ def sweep(
             bar.update(task, completed=done, total=total,
                        description=f"sweep points ({skipped} already done)" if skipped else "sweep points")
 
-        result = run_sweep(scenario, vary or [], sets, out=out_dir, workers=workers, scheduler=scheduler,
-                           progress=progress)
+        result = run_sweep(scenario, vary or [], sets, expect=expect or [], out=out_dir, workers=workers,
+                           scheduler=scheduler, progress=progress)
     names = list(result.axes)
     table = Table(title=f"{len(result.points)} points ({result.ran} run now), mean ± 95 % CI", title_justify="left")
     for n in names:
@@ -252,13 +253,11 @@ def sweep(
                       *[f"{_fmt(entry[k]['mean'])} ± {_fmt(entry[k]['ci95'])}" for k in ("stoppage_min", "availability", "truck_km")])
     out.print(table)
     out.print(f"sweep: {escape(str(result.folder))}", highlight=False, soft_wrap=True)
-    from sim.sweep import check_expectation
-    problems = [p for text in expect or [] for p in check_expectation(result, text)]
-    for text in expect or []:
-        out.print(f"expectation {'FAILED' if problems else 'holds'}: {escape(text)}", highlight=False)
-    for problem in problems:
-        err.print(f"  {escape(problem)}", highlight=False)
-    if problems:
+    for expectation, problems in result.expectations:
+        out.print(f"expectation {'FAILED' if problems else 'holds'}: {escape(expectation.text)}", highlight=False)
+        for problem in problems:
+            err.print(f"  {escape(problem)}", highlight=False)
+    if any(problems for _, problems in result.expectations):
         raise typer.Exit(1)
 
 
@@ -266,10 +265,14 @@ def sweep(
 @planner_errors
 def size(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    knob: Annotated[str, typer.Option(help="The key path to size, e.g. suppliers.bumpers.parts.front-bumper.cards.")],
-    target: Annotated[str, typer.Option(help="What must hold with 95 % confidence, e.g. 'stoppage_min <= 0'.")],
-    lo: Annotated[float, typer.Option(help="Lowest value to consider.")],
-    hi: Annotated[float, typer.Option(help="Highest value to consider.")],
+    knob: Annotated[str, typer.Option(help="The key path to size, e.g. "
+                                      "suppliers.moulding-exterior.parts.underbody-panel.cards.")],
+    target: Annotated[str, typer.Option(help="What must hold with 95 % confidence, e.g. 'stoppage_min <= 0' or "
+                                        "'by_part.underbody-panel.stoppage_min <= 0'.")],
+    lo: Annotated[Optional[float], typer.Option(help="Lowest value to consider (default: bracket from the "
+                                                "scenario's value).")] = None,
+    hi: Annotated[Optional[float], typer.Option(help="Highest value to consider (default: bracket from the "
+                                                "scenario's value).")] = None,
     largest: Annotated[bool, typer.Option("--largest", help="Find the largest value meeting the target "
                                           "(distance-like knobs) instead of the smallest.")] = False,
     set_: SetOption = None,
@@ -279,22 +282,29 @@ def size(
     workers: Annotated[Optional[int], typer.Option(help="Local processes for a point's replications.")] = None,
     scheduler: SchedulerOption = None,
 ):
-    """Find the smallest (or --largest) value of a knob that meets a target with 95 % confidence."""
+    """Find the smallest (or --largest) value of a knob that meets a target with 95 % confidence.
+
+    With --lo and --hi it tries both ends, then bisects. Without them it starts at the scenario's
+    value: if that meets the target it halves it (--largest: doubles) until a value misses, else
+    doubles (halves) until one meets, at most 10 times and never past --lo, --hi or the schema's
+    limits; then it bisects between the two (whole numbers exactly, others to 1/64 of the gap).
+    """
     from sim.size import Target, size as find
     sets = _overrides(set_, **{"horizon.days": days, "replications": replications})
 
     def progress(e):
         mark = "meets" if e["met"] else "misses"
-        err.print(f"  {knob} = {e['value']}: {_fmt(e['mean'], 2)} ± {_fmt(e['ci95'], 2)} ({mark})", highlight=False)
+        err.print(f"  {escape(knob)} = {e['value']}: {_fmt(e['mean'], 2)} ± {_fmt(e['ci95'], 2)} ({mark})", highlight=False)
 
     result = find(scenario, knob, Target.parse(target), lo, hi, largest=largest, overrides=sets, out=out_dir,
                   workers=workers, scheduler=scheduler, progress=progress)
     which = "largest" if largest else "smallest"
     if result.answer is None:
-        out.print(f"no value in [{lo:g}, {hi:g}] meets {result.target} with 95 % confidence "
-                  f"({len(result.evidence)} points run)", highlight=False)
+        tried = [e["value"] for e in result.evidence]
+        out.print(f"no value tried ({min(tried):g} to {max(tried):g}) meets {escape(str(result.target))} with "
+                  f"95 % confidence ({len(result.evidence)} points run)", highlight=False)
     else:
-        out.print(f"{which} {escape(knob)} meeting {result.target} with 95 % confidence: [bold]{result.answer}[/] "
+        out.print(f"{which} {escape(knob)} meeting {escape(str(result.target))} with 95 % confidence: [bold]{result.answer}[/] "
                   f"({len(result.evidence)} points run)", highlight=False)
     out.print(f"evidence: {escape(str(result.folder))}", highlight=False, soft_wrap=True)
 
