@@ -30,6 +30,7 @@ _UNIT_S = {"ms": 0.001, "s": 1.0, "min": 60.0, None: 1.0}
 # A Dask handshake (compression, Python version, pickle protocol) is about 60 bytes; a first frame
 # of more than this is not one.
 _MAX_HANDSHAKE = 64 * 1024
+_RETRY_S = 0.1
 
 
 class SchedulerError(SimError):
@@ -101,20 +102,30 @@ class _NotDask(Exception):
 def _read_handshake(host: str, port: int, deadline: float, within: str) -> None:
     """Connect and read the handshake a Dask server sends first: an 8-byte length, then that many
     bytes. Raises _NotDask when nothing listens, nothing arrives in time, or the length is absurd."""
-    try:
-        sock = socket.create_connection((host, port), timeout=max(0.1, deadline - time.monotonic()))
-    except socket.gaierror:
-        raise _NotDask(f"cannot resolve the host {host!r}") from None
-    except TimeoutError:
-        raise _NotDask(f"no connection within {within}") from None
-    except OSError as exc:
-        raise _NotDask(exc.strerror or str(exc)) from None
-    with sock:
+    with _connect(host, port, deadline, within) as sock:
         header = _read_exactly(sock, 8, deadline, within)
         (length,) = struct.unpack("Q", header)
         if not 0 < length <= _MAX_HANDSHAKE:
             raise _NotDask("something else listens on that port: it does not speak the Dask protocol")
         _read_exactly(sock, length, deadline, within)
+
+
+def _connect(host: str, port: int, deadline: float, within: str) -> socket.socket:
+    """A connected socket. A refused connection is tried again until the deadline, as distributed
+    does: a scheduler started a moment ago may not listen yet."""
+    while True:
+        try:
+            return socket.create_connection((host, port), timeout=max(0.1, deadline - time.monotonic()))
+        except socket.gaierror:
+            raise _NotDask(f"cannot resolve the host {host!r}") from None
+        except TimeoutError:
+            raise _NotDask(f"no connection within {within}") from None
+        except ConnectionRefusedError:
+            if time.monotonic() + _RETRY_S >= deadline:
+                raise _NotDask(f"connection refused for {within}") from None
+            time.sleep(_RETRY_S)
+        except OSError as exc:
+            raise _NotDask(exc.strerror or str(exc)) from None
 
 
 def _read_exactly(sock: socket.socket, n: int, deadline: float, within: str) -> bytes:
