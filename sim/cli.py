@@ -25,7 +25,7 @@ err = Console(stderr=True)
 
 SetOption = Annotated[Optional[list[str]], typer.Option(
     "--set", metavar="KEY.PATH=VALUE",
-    help="Override a scenario value, e.g. --set suppliers.seats.distance_km=40 (repeatable).")]
+    help="Override a scenario value, e.g. --set suppliers.front-seats.distance_km=4 (repeatable).")]
 
 
 def planner_errors(command):

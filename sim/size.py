@@ -42,7 +42,7 @@ class Target:
     @classmethod
     def parse(cls, text: str) -> "Target":
         """``KPI OP NUMBER``; KPI is a run KPI (``stoppage_min``) or one part's or supplier's figure
-        (``by_part.front-bumper.stoppage_min``, ``by_supplier.front-seats.stoppage_min``)."""
+        (``by_part.underbody-panel.stoppage_min``, ``by_supplier.front-seats.stoppage_min``)."""
         from sim.metrics import KPIS, PART_METRICS, SUPPLIER_METRICS
         m = TARGET.match(text)
         try:

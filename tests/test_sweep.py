@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -23,6 +24,8 @@ import sim.sweep as sweep_module
 from sim.cluster import SchedulerError
 from sim.size import Target, TargetError, size
 from sim.cli import app
+from sim.knob import Knob
+from sim.scenario import load_scenario
 from sim.sweep import SweepError, grid, parse_values, parse_vary, run_sweep, slug
 from sim.sweep_folder import FolderError, complete_points
 
@@ -199,9 +202,6 @@ def test_an_unreachable_scheduler_is_a_planner_error(tmp_path, monkeypatch):
 
 
 def test_expectation_passes_when_it_holds_and_fails_on_a_clear_reversal(tmp_path):
-    from typer.testing import CliRunner
-
-    from sim.cli import app
     args = ["sweep", str(GOLDEN), "--vary", "suppliers.seats.distance_km=1,8,20", "--set", "horizon.days=1.5",
             "--out", str(tmp_path / "s"), "--workers", "1"]
     ok = CliRunner().invoke(app, [*args, "--expect", "stoppage_min nondecreasing in suppliers.seats.distance_km"])
@@ -440,6 +440,7 @@ def test_a_port_without_a_dask_scheduler_is_one_line_within_the_timeout(request,
 def test_a_closed_port_and_a_bad_timeout_are_one_line(kanban, no_point_runs, monkeypatch):
     with socket.create_server(("127.0.0.1", 0)) as s:
         port = s.getsockname()[1]  # closed again below: nothing listens there
+    monkeypatch.setenv("SIM_DASK_CONNECT_TIMEOUT", "500ms")
     code, _, stderr = invoke("sweep", kanban, "--vary", "suppliers.sup.trucks=1,2", "--scheduler",
                              f"tcp://127.0.0.1:{port}")
     assert code == 2 and f"no Dask scheduler at tcp://127.0.0.1:{port} (" in one_error_line(stderr)
@@ -448,6 +449,28 @@ def test_a_closed_port_and_a_bad_timeout_are_one_line(kanban, no_point_runs, mon
                              f"tcp://127.0.0.1:{port}")
     assert code == 2 and "SIM_DASK_CONNECT_TIMEOUT='soon'" in one_error_line(stderr)
     assert tree(kanban.parent) == ["micro-kanban.yaml"]
+
+
+def test_a_service_that_starts_listening_late_is_still_probed():
+    """A refused connection is tried again within the timeout (a scheduler started in the same
+    shell line may not listen yet): here a non-Dask service comes up after 0.5 s."""
+    from sim.cluster import check_scheduler
+    with socket.create_server(("127.0.0.1", 0)) as s:
+        port = s.getsockname()[1]
+    servers = []
+
+    def late():
+        time.sleep(0.5)
+        servers.append(socket.create_server(("127.0.0.1", port)))
+        conn, _ = servers[0].accept()
+        with conn:
+            conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
+    thread = threading.Thread(target=late, daemon=True)
+    thread.start()
+    with pytest.raises(SchedulerError, match="does not speak the Dask protocol"):
+        check_scheduler(f"tcp://127.0.0.1:{port}", timeout=5)
+    thread.join()
+    servers[0].close()
 
 
 # --- two sweeps on one folder --------------------------------------------------------------------------
@@ -530,3 +553,65 @@ def test_ctrl_c_of_a_sizing_says_what_was_kept(kanban, monkeypatch):
     assert code == 130
     assert stderr.strip().endswith(f"interrupted: 2 points kept in {kanban.parent / 'z'}; run the same command "
                                    "again to reuse them")
+
+
+# --- the README's and the help's examples run as written on the shipped scenarios --------------------
+
+ROOT = Path(__file__).parents[1]
+
+
+class ReachedFirstPoint(Exception):
+    """Everything the command was given passed its checks: it is about to run its first point."""
+
+
+def readme_commands(command: str) -> list[list[str]]:
+    """Every ``sim COMMAND ...`` line of the README's bash blocks, as arguments (continuations
+    joined, comments dropped)."""
+    found = []
+    for block in re.findall(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            words = shlex.split(line, comments=True)
+            if words[:2] == ["sim", command]:
+                found.append(words[1:])
+    return found
+
+
+@pytest.mark.parametrize("args", readme_commands("sweep") + readme_commands("size"), ids=lambda a: " ".join(a)[:70])
+def test_readme_examples_pass_every_check(args, tmp_path, monkeypatch):
+    """Each README example for sweep and size gets as far as running its first point (the figures
+    it quotes were measured with exactly these commands). The Dask example is checked against a
+    scheduler of its own elsewhere; here it runs without."""
+    def reached(*a, **k):
+        raise ReachedFirstPoint
+    monkeypatch.setattr(engine_module.Engine, "results", reached)
+    monkeypatch.chdir(ROOT)
+    if "--scheduler" in args:
+        at = args.index("--scheduler")
+        args = args[:at] + args[at + 2:]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])
+    assert isinstance(result.exception, ReachedFirstPoint), result.stderr
+    assert readme_commands("sweep") and readme_commands("size")
+
+
+def test_help_examples_name_keys_of_the_shipped_scenarios():
+    sc = load_scenario(ROOT / "scenarios" / "nanshan.yaml")
+    help_text = " ".join(CliRunner().invoke(app, [cmd, "--help"], env={"COLUMNS": "400"}).stdout
+                         for cmd in ("run", "validate", "sweep", "size", "compare"))
+    paths = set(re.findall(r"\bsuppliers\.[A-Za-z0-9_.-]*[A-Za-z0-9_]", help_text))
+    assert paths  # the help does give examples
+    for path in paths:
+        Knob.of(sc, path)  # raises, naming the wrong step, if the example names a key nanshan lacks
+    for target in re.findall(r"'((?:by_part|by_supplier)\.[^']*)'", help_text):
+        Target.parse(target).check(sc)
+
+
+def test_no_example_points_at_a_real_looking_network_address():
+    """Examples use 127.0.0.1, or HOST-style placeholders that cannot resolve."""
+    files = [ROOT / "README.md", *ROOT.glob("docs/**/*.md"), *ROOT.glob("sim/**/*.py"), *ROOT.glob("tests/*.py"),
+             *ROOT.glob("scenarios/**/*.yaml"), *ROOT.glob(".ci/*"), ROOT / "pyproject.toml"]
+    ip = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})(?![\w.])")
+    url = re.compile(r"\btcp://([A-Za-z0-9.-]+)")
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for address in ip.findall(text) + url.findall(text):
+            assert address.startswith("127.") or address.isupper() or address.lower() == "host", (path, address)
