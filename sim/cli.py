@@ -261,7 +261,14 @@ def sweep(
         raise typer.Exit(1)
 
 
-@app.command()
+SIZE_HELP = ("Find the smallest (or --largest) value of a knob that meets a target with 95 % confidence.\n\n"
+             "With --lo and --hi it tries both ends, then bisects. Without them it starts at the scenario's value: "
+             "if that meets the target it halves it (--largest: doubles it) until a value misses, else doubles it "
+             "(halves it) until one meets, at most 10 times and never past --lo, --hi or the schema's limits; then "
+             "it bisects between the two (whole numbers exactly, others to 1/64 of the gap).")
+
+
+@app.command(help=SIZE_HELP)
 @planner_errors
 def size(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
@@ -282,13 +289,6 @@ def size(
     workers: Annotated[Optional[int], typer.Option(help="Local processes for a point's replications.")] = None,
     scheduler: SchedulerOption = None,
 ):
-    """Find the smallest (or --largest) value of a knob that meets a target with 95 % confidence.
-
-    With --lo and --hi it tries both ends, then bisects. Without them it starts at the scenario's
-    value: if that meets the target it halves it (--largest: doubles) until a value misses, else
-    doubles (halves) until one meets, at most 10 times and never past --lo, --hi or the schema's
-    limits; then it bisects between the two (whole numbers exactly, others to 1/64 of the gap).
-    """
     from sim.size import Target, size as find
     sets = _overrides(set_, **{"horizon.days": days, "replications": replications})
 
