@@ -12,12 +12,14 @@ The Python API a notebook needs::
 __version__ = "0.1.0"
 
 from sim.errors import ResultsError, ScenarioError, SimError  # noqa: E402
-from sim.scenario import Scenario, load_scenario  # noqa: E402
 
 __all__ = ["ResultsError", "Scenario", "ScenarioError", "SimError", "__version__", "load_scenario", "run", "save"]
 
 
-def __getattr__(name):  # lazy: importing sim must not import simpy, numpy and matplotlib at once
+def __getattr__(name):  # lazy: `import sim` (and so the CLI's start, when Ctrl-C must be one clean line) stays light
+    if name in ("Scenario", "load_scenario"):
+        from sim import scenario
+        return getattr(scenario, name)
     if name == "run":
         from sim.runner import run
         return run

@@ -1,46 +1,118 @@
 """The ``sim`` command line: parses options, calls one library function per command, prints.
 
 Only this module prints or exits. Planner errors (:class:`~sim.errors.SimError`) become one line on
-stderr and exit status 2, with no traceback and nothing written.
+stderr and exit status 2, with no traceback and nothing written; Ctrl-C, at any moment, one line
+saying what was kept and exit status 130. Everything printed is plain text: names, paths and
+messages are never read as rich markup.
 """
 
 from __future__ import annotations
 
 import sys
-from functools import wraps
-from pathlib import Path
-from typing import Annotated, Optional
 
-import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+try:  # Ctrl-C while these load (most of the first second) gets the one line too, not a traceback
+    import math
+    from functools import wraps
+    from pathlib import Path
+    from typing import Annotated, Optional
 
-from sim.errors import SimError
+    import typer
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+    from typer.core import TyperCommand, TyperGroup
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Simulate just-in-time parts supply to a paced final-assembly line.")
-out = Console()
-err = Console(stderr=True)
+    from sim.errors import Interrupted, SimError
+except KeyboardInterrupt:
+    sys.stderr.write("interrupted: nothing was written\n")  # INTERRUPTED, not defined yet
+    raise SystemExit(130) from None
 
+
+class _PlainHelp:
+    """Help without Python type names (typer shows ``<bool>`` for flags, ``--help`` too, and
+    ``<path>`` beside an argument's metavar): flags show no type, arguments their metavar only."""
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+            elif param.param_type_name == "argument" and param.metavar:
+                param.display_type_rich = lambda ctx: None
+        return params
+
+
+class _Command(_PlainHelp, TyperCommand):
+    pass
+
+
+class _Group(_PlainHelp, TyperGroup):
+    pass
+
+
+INTERRUPTED = "interrupted: nothing was written"
+
+
+class _App(typer.Typer):
+    def command(self, *args, cls=None, **kwargs):
+        return super().command(*args, cls=cls or _Command, **kwargs)
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except SystemExit as exc:
+            # typer turns a Ctrl-C outside the commands (while it reads the options) into a silent
+            # exit 130; inside them planner_errors reports it and exits "from None"
+            if exc.code == 130 and isinstance(getattr(exc.__context__, "__cause__", None), KeyboardInterrupt):
+                err.print(INTERRUPTED)
+            raise
+        except KeyboardInterrupt:
+            err.print(INTERRUPTED)
+            raise SystemExit(130) from None
+
+
+app = _App(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, cls=_Group,
+           help="Simulate just-in-time parts supply to a paced final-assembly line.")
+# markup=False: a name or path such as "[/x]" or "[bold red]" is printed as it is, never as a style
+out = Console(markup=False, emoji=False)
+err = Console(stderr=True, markup=False, emoji=False)
+
+# Options that run, sweep and size share, with one meaning and one help text.
+ScenarioArgument = Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")]
 SetOption = Annotated[Optional[list[str]], typer.Option(
     "--set", metavar="KEY.PATH=VALUE",
-    help="Override a scenario value, e.g. --set suppliers.front-seats.distance_km=4 (repeatable).")]
+    help="Override a scenario value, e.g. --set suppliers.front-seats.distance_km=6 (repeatable).")]
+DaysOption = Annotated[Optional[float], typer.Option(
+    "--days", metavar="DAYS", help="Simulated days of each run, warm-up included (as --set horizon.days=DAYS).")]
+ReplicationsOption = Annotated[Optional[int], typer.Option(
+    "--replications", metavar="N", help="Replications of each run (as --set replications=N).")]
+SeedOption = Annotated[Optional[int], typer.Option(
+    "--seed", metavar="N", help="Base random seed (as --set seed=N); the same seed gives the same results.")]
+WorkersOption = Annotated[Optional[int], typer.Option(
+    "--workers", metavar="N", help="Local processes, at least 1 (default: one per core); results do not depend on it.")]
+PlotsOption = Annotated[bool, typer.Option("--plots/--no-plots", help="Draw the plots (--no-plots: tables only).")]
+OutOption = Annotated[Optional[Path], typer.Option(
+    "--out", metavar="DIR", help="The folder to write (default: under results/<scenario name>/).")]
 
 
 def planner_errors(command):
-    """Turn planner errors into one message and exit status 2."""
+    """Turn planner errors into one message and exit status 2, Ctrl-C into one line and 130."""
     @wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except SimError as exc:
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            err.print(Text.assemble(("error:", "bold red"), f" {exc}"), soft_wrap=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt as exc:  # sim.errors.Interrupted says what was kept
-            err.print(f"interrupted: {escape(str(exc)) or 'nothing was written'}", highlight=False, soft_wrap=True)
+            err.print(f"interrupted: {exc}" if str(exc) else INTERRUPTED, soft_wrap=True)
             raise typer.Exit(130) from None
     return wrapper
+
+
+def _check_workers(workers: int | None) -> None:
+    if workers is not None and workers < 1:
+        raise SimError(f"--workers must be at least 1, got {workers}")
 
 
 def _overrides(sets, **named) -> list[str]:
@@ -48,12 +120,34 @@ def _overrides(sets, **named) -> list[str]:
     return list(sets or []) + extra
 
 
-def _fmt(value, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float) and abs(value) < 1 and value != 0:
-        return f"{value:.4f}"
-    return f"{value:,.{digits}f}"
+def _count(n: float, word: str) -> str:
+    """'1 replication', '3 replications', '0.5 days'."""
+    return f"{n:,g} {word}{'' if n == 1 else 's'}"
+
+
+def _decimals(x: float, significant: int) -> int:
+    return min(4, max(0, significant - 1 - math.floor(math.log10(abs(x)))))
+
+
+def figures(mean, ci) -> tuple[str, str]:
+    """A mean and its 95 % half-width as text, to the same decimals: those of two significant
+    digits of the half-width, or of four of the mean when there is none (0 to 4 decimals,
+    thousands separated, whole numbers without decimals); a half-width of exactly 0 is "0". An
+    undefined figure (the half-width of a single replication, a mean of nothing) is "–". Every
+    figure the CLI prints goes through this."""
+    defined = [isinstance(v, (int, float)) and math.isfinite(v) for v in (mean, ci)]
+    if defined[1] and ci > 0:
+        digits = _decimals(ci, 2)
+    elif defined[0] and mean != 0 and not float(mean).is_integer():
+        digits = _decimals(mean, 4)
+    else:
+        digits = 0
+    text = tuple(f"{v:,.{digits}f}" if ok else "–" for v, ok in zip((mean, ci), defined))
+    return text[0], "0" if defined[1] and ci == 0 else text[1]
+
+
+def plus_minus(mean, ci) -> str:
+    return " ± ".join(figures(mean, ci))
 
 
 def kpi_table(summary: dict, title: str) -> Table:
@@ -62,7 +156,7 @@ def kpi_table(summary: dict, title: str) -> Table:
     table.add_column("mean", justify="right")
     table.add_column("± 95 % CI", justify="right")
     for name, stat in summary["kpis"].items():
-        table.add_row(name, _fmt(stat["mean"]), _fmt(stat["ci95"]))
+        table.add_row(name, *figures(stat["mean"], stat["ci95"]))
     return table
 
 
@@ -80,100 +174,120 @@ def causes_table(summary: dict, top: int = 8) -> Table | None:
         table.add_column(col, justify="right" if "min" in col or "CI" in col else "left")
     for kind in ("supplier", "part", "disruption"):
         for minutes, k, name, ci in sorted((r for r in rows if r[1] == kind), reverse=True)[:top]:
-            table.add_row(k, name, _fmt(minutes), _fmt(ci))
+            table.add_row(k, name, *figures(minutes, ci))
     return table
 
 
 @app.command()
 @planner_errors
 def run(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    scenario: ScenarioArgument,
     set_: SetOption = None,
-    days: Annotated[Optional[float], typer.Option(help="Simulated days, warm-up included.")] = None,
-    replications: Annotated[Optional[int], typer.Option(help="Number of replications.")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Base random seed.")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Run folder to create (default results/<name>/<run-id>).")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="Processes for replications (default: one per core).")] = None,
-    plots: Annotated[bool, typer.Option(help="Write the plots.")] = True,
+    days: DaysOption = None,
+    replications: ReplicationsOption = None,
+    seed: SeedOption = None,
+    out_dir: OutOption = None,
+    workers: WorkersOption = None,
+    plots: PlotsOption = True,
 ):
-    """Run a scenario: replications, KPI table, and a run folder with tables and plots."""
+    """Run a scenario: replications, KPI table, and a run folder with tables and plots.
+
+    The run folder is results/<scenario name>/<run-id>, or --out DIR, which must not exist yet.
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from sim.results import check_new_folder, save
+    from sim.results import check_target, save
     from sim.runner import run as run_scenario
     from sim.scenario import load_scenario
 
+    _check_workers(workers)
     sc = load_scenario(scenario, _overrides(set_, **{"horizon.days": days, "replications": replications, "seed": seed}))
-    if out_dir is not None:
-        check_new_folder(out_dir)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True, disable=not err.is_terminal) as bar:
+    check_target(sc, out_dir)
+    with Progress(TextColumn("{task.description}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(f"{sc.name}: replications", total=sc.replications)
         result = run_scenario(sc, workers=workers, progress=lambda done, n: bar.update(task, completed=done))
         bar.update(task, description="writing results")
         folder = save(result, out=out_dir, argv=["sim", *sys.argv[1:]], plots=plots)
-    out.print(kpi_table(result.summary, f"{sc.name}: {sc.replications} replications × {sc.horizon.days:g} days "
-                                        f"(warm-up {sc.horizon.warmup_days:g} d cut)"))
-    causes = causes_table(result.summary)
-    if causes is not None:
-        out.print(causes)
-    out.print(f"{result.events:,} SimPy events in {result.wall_s:.1f} s")
-    out.print(f"results: {escape(str(folder))}", highlight=False, soft_wrap=True)
+    try:
+        title = (f"{sc.name}: {_count(sc.replications, 'replication')} × {_count(sc.horizon.days, 'day')} "
+                 f"(warm-up {sc.horizon.warmup_days:g} d cut)")
+        out.print(kpi_table(result.summary, title))
+        causes = causes_table(result.summary)
+        if causes is not None:
+            out.print(causes)
+        out.print(f"{result.events:,} SimPy events in {result.wall_s:.1f} s")
+        out.print(f"results: {folder}", soft_wrap=True)
+    except KeyboardInterrupt:
+        raise Interrupted(f"the run folder {folder} is complete and kept") from None
 
 
 @app.command()
 @planner_errors
-def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")], set_: SetOption = None):
+def validate(scenario: ScenarioArgument, set_: SetOption = None):
     """Check a scenario file (after extends and --set) without running it."""
     from sim.scenario import load_scenario
     sc = load_scenario(scenario, _overrides(set_))
     parts = sc.parts
     jis = sum(1 for _, p in parts if p.mode == "jis")
-    out.print(f"{escape(str(scenario))}: valid: {len(sc.suppliers)} suppliers, {len(parts)} parts ({jis} JIS), "
-              f"{sc.replications} replications × {sc.horizon.days:g} days", highlight=False, soft_wrap=True)
+    out.print(f"{scenario}: valid: {_count(len(sc.suppliers), 'supplier')}, {_count(len(parts), 'part')} ({jis} JIS), "
+              f"{_count(sc.replications, 'replication')} × {_count(sc.horizon.days, 'day')}", soft_wrap=True)
 
 
 @app.command()
 @planner_errors
 def diff(
-    old: Annotated[Path, typer.Argument(help="Scenario YAML file to compare from.")],
-    new: Annotated[Path, typer.Argument(help="Scenario YAML file to compare with it.")],
+    old: Annotated[Path, typer.Argument(metavar="OLD", help="Scenario YAML file to compare from.")],
+    new: Annotated[Path, typer.Argument(metavar="NEW", help="Scenario YAML file to compare with it.")],
 ):
     """Show what changed from OLD to NEW (after extends and defaults), one key path per line."""
     from sim.scenario import load_scenario
     from sim.scenario_diff import diff_scenarios, format_changes
     lines = format_changes(diff_scenarios(load_scenario(old), load_scenario(new)))
     for line in lines or ["no differences"]:
-        out.print(escape(line), highlight=False, soft_wrap=True)
+        out.print(line, soft_wrap=True)
 
 
 @app.command()
 @planner_errors
 def compare(
-    run_dirs: Annotated[list[Path], typer.Argument(help="Two or more run folders; the first is the base.")],
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder to create (default results/compare/<time>-<names>).")] = None,
+    run_dirs: Annotated[list[Path], typer.Argument(metavar="RUN_DIR",
+                                                   help="Two or more run folders; the first is the base.")],
+    out_dir: Annotated[Optional[Path], typer.Option(
+        "--out", metavar="DIR", help="The folder to write (default: results/compare/<time>-<names>).")] = None,
 ):
     """Compare runs from their folders: KPIs, differences to the first run with 95 % intervals
-    (paired when the runs share seeds and replications), plots and compare.html."""
+    (paired when the runs share seeds and replications), plots and compare.html.
+
+    The folder (--out DIR, or one under results/compare/) must not exist yet.
+    """
     from sim.compare import write_comparison
     result, folder = write_comparison(run_dirs, out=out_dir)
     for warning in result["warnings"]:
-        err.print(f"warning: {escape(warning)}", highlight=False, soft_wrap=True)
+        err.print(f"warning: {warning}", soft_wrap=True)
+    try:
+        _print_comparison(result)
+        out.print(f"comparison: {folder}", soft_wrap=True)
+    except KeyboardInterrupt:
+        raise Interrupted(f"the comparison folder {folder} is complete and kept") from None
+
+
+def _print_comparison(result: dict) -> None:
     names = [r["scenario"] for r in result["runs"]]
     table = Table(title="KPIs per run window (mean ± 95 % CI)", title_justify="left")
     table.add_column("KPI")
     for name in names:
         table.add_column(name, justify="right")
     for k in result["runs"][0]["kpis"]:
-        table.add_row(k, *[f"{_fmt(r['kpis'][k]['mean'])} ± {_fmt(r['kpis'][k]['ci95'])}" for r in result["runs"]])
+        table.add_row(k, *[plus_minus(r["kpis"][k]["mean"], r["kpis"][k]["ci95"]) for r in result["runs"]])
     out.print(table)
     for entry in result["differences"]:
-        out.print(escape(entry["sentence"]), highlight=False, soft_wrap=True)
+        out.print(entry["sentence"], soft_wrap=True)
         diff = Table(title=f"{entry['scenario']} − {names[0]}, per day of window", title_justify="left")
         for col in ("figure", "difference", "± 95 % CI", "paired"):
             diff.add_column(col, justify="left" if col == "figure" else "right")
         for k, d in entry["kpis_per_day"].items():
-            diff.add_row(k, _fmt(d["mean"], 2), _fmt(d["ci95"], 2), "yes" if d["paired"] else "no")
+            diff.add_row(k, *figures(d["mean"], d["ci95"]), "yes" if d["paired"] else "no")
         out.print(diff)
         changes = [s for s in entry["suppliers"] if s["difference"]["mean"] != 0][:8]
         if changes:
@@ -182,26 +296,35 @@ def compare(
                 sup.add_column(col, justify="left" if col == "supplier" else "right")
             for s in changes:
                 d = s["difference"]
-                sup.add_row(s["supplier"], _fmt(s["base_min_per_day"], 2), _fmt(s["other_min_per_day"], 2),
-                            f"{_fmt(d['mean'], 2)} ± {_fmt(d['ci95'], 2)}")
+                base, other = (figures(s[k], d["ci95"])[0] for k in ("base_min_per_day", "other_min_per_day"))
+                sup.add_row(s["supplier"], base, other, plus_minus(d["mean"], d["ci95"]))
             out.print(sup)
-    out.print(f"comparison: {escape(str(folder))}", highlight=False, soft_wrap=True)
 
 
 @app.command()
 @planner_errors
-def plot(run_dir: Annotated[Path, typer.Argument(help="A run folder written by sim run.")]):
+def plot(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN_DIR", help="A run folder written by sim run.")],
+    out_dir: Annotated[Optional[Path], typer.Option(
+        "--out", metavar="DIR", help="A new folder for plots/ and report.html (default: the run folder itself, "
+                                     "replacing its plots).")] = None,
+):
     """Redraw the plots and report.html of a run folder from its tables (no re-run)."""
     from sim.plots import redraw
-    paths = redraw(run_dir)
-    out.print(f"{len(paths)} files written in {escape(str(run_dir))}/plots and report.html", highlight=False,
-              soft_wrap=True)
+    try:
+        paths = redraw(run_dir, out=out_dir)
+    except KeyboardInterrupt:
+        raise Interrupted("nothing was written" if out_dir is not None else
+                          f"the plots and report.html in {run_dir} are as they were") from None
+    where = out_dir if out_dir is not None else run_dir
+    out.print(f"{len(paths)} files written in {where}/plots and report.html", soft_wrap=True)
 
 
 VaryOption = Annotated[Optional[list[str]], typer.Option(
     "--vary", metavar="KEY.PATH=VALUES",
     help="Values to sweep: v1,v2,... or a range start:stop:linN, start:stop:logN, start:stop:step (repeatable).")]
 SchedulerOption = Annotated[Optional[str], typer.Option(
+    metavar="ADDRESS",
     help="A Dask scheduler address tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786) to run the points on; default: "
          "$SIM_DASK_SCHEDULER, else local processes. It is checked within $SIM_DASK_CONNECT_TIMEOUT (10s) "
          "before anything is written.")]
@@ -210,25 +333,31 @@ SchedulerOption = Annotated[Optional[str], typer.Option(
 @app.command()
 @planner_errors
 def sweep(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file (its sweep: block is used too).")],
+    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO",
+                                             help="Scenario YAML file (its sweep: block is used too).")],
     vary: VaryOption = None,
     set_: SetOption = None,
-    days: Annotated[Optional[float], typer.Option(help="Simulated days of every point.")] = None,
-    replications: Annotated[Optional[int], typer.Option(help="Replications of every point.")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Sweep folder (default results/<name>/sweep-<id>); "
-                                                    "running a sweep again resumes it.")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="Local processes (default: one per core).")] = None,
+    days: DaysOption = None,
+    replications: ReplicationsOption = None,
+    seed: SeedOption = None,
+    out_dir: OutOption = None,
+    workers: WorkersOption = None,
+    plots: PlotsOption = True,
     scheduler: SchedulerOption = None,
     expect: Annotated[Optional[list[str]], typer.Option(
         metavar="'KPI nondecreasing|nonincreasing in KEY.PATH'",
         help="A relation that must hold (a reversal significant at 95 % exits 1), checked for spelling before "
              "any point runs, e.g. 'stoppage_min nondecreasing in suppliers.front-seats.distance_km'.")] = None,
 ):
-    """Run every combination of the varied values with common random numbers; resumable."""
+    """Run every combination of the varied values with common random numbers; resumable.
+
+    The sweep folder is results/<scenario name>/sweep-<id>, or --out DIR; running a sweep again resumes it.
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from sim.sweep import run_sweep
-    sets = _overrides(set_, **{"horizon.days": days, "replications": replications})
+    _check_workers(workers)
+    sets = _overrides(set_, **{"horizon.days": days, "replications": replications, "seed": seed})
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("sweep points", total=None)
@@ -238,7 +367,7 @@ def sweep(
                        description=f"sweep points ({skipped} already done)" if skipped else "sweep points")
 
         result = run_sweep(scenario, vary or [], sets, expect=expect or [], out=out_dir, workers=workers,
-                           scheduler=scheduler, progress=progress)
+                           scheduler=scheduler, progress=progress, plots=plots)
     names = list(result.axes)
     table = Table(title=f"{len(result.points)} points ({result.ran} run now), mean ± 95 % CI", title_justify="left")
     for n in names:
@@ -249,14 +378,15 @@ def sweep(
     for row in result.rows:
         by_point.setdefault(row["point"], {**{n: row[n] for n in names}})[row["kpi"]] = row
     for entry in by_point.values():
-        table.add_row(*[escape(str(entry[n])) for n in names],
-                      *[f"{_fmt(entry[k]['mean'])} ± {_fmt(entry[k]['ci95'])}" for k in ("stoppage_min", "availability", "truck_km")])
+        table.add_row(*[str(entry[n]) for n in names],
+                      *[plus_minus(entry[k]["mean"], entry[k]["ci95"])
+                        for k in ("stoppage_min", "availability", "truck_km")])
     out.print(table)
-    out.print(f"sweep: {escape(str(result.folder))}", highlight=False, soft_wrap=True)
+    out.print(f"sweep: {result.folder}", soft_wrap=True)
     for expectation, problems in result.expectations:
-        out.print(f"expectation {'FAILED' if problems else 'holds'}: {escape(expectation.text)}", highlight=False)
+        out.print(f"expectation {'FAILED' if problems else 'holds'}: {expectation.text}")
         for problem in problems:
-            err.print(f"  {escape(problem)}", highlight=False)
+            err.print(f"  {problem}")
     if any(problems for _, problems in result.expectations):
         raise typer.Exit(1)
 
@@ -265,49 +395,51 @@ SIZE_HELP = ("Find the smallest (or --largest) value of a knob that meets a targ
              "With --lo and --hi it tries both ends, then bisects. Without them it starts at the scenario's value: "
              "if that meets the target it halves it (--largest: doubles it) until a value misses, else doubles it "
              "(halves it) until one meets, at most 10 times and never past --lo, --hi or the schema's limits; then "
-             "it bisects between the two (whole numbers exactly, others to 1/64 of the gap).")
+             "it bisects between the two (whole numbers exactly, others to 1/64 of the gap).\n\n"
+             "The folder (the points, size.json and the plot) is results/<scenario name>/size-<hash>-<knob>, or "
+             "--out DIR.")
 
 
 @app.command(help=SIZE_HELP)
 @planner_errors
 def size(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    knob: Annotated[str, typer.Option(help="The key path to size, e.g. "
-                                      "suppliers.moulding-exterior.parts.underbody-panel.cards.")],
-    target: Annotated[str, typer.Option(help="What must hold with 95 % confidence, e.g. 'stoppage_min <= 0' or "
+    scenario: ScenarioArgument,
+    knob: Annotated[str, typer.Option(
+        metavar="KEY.PATH", help="The key path to size, e.g. suppliers.moulding-exterior.parts.underbody-panel.cards.")],
+    target: Annotated[str, typer.Option(
+        metavar="'KPI OP NUMBER'", help="What must hold with 95 % confidence, e.g. 'stoppage_min <= 0' or "
                                         "'by_part.underbody-panel.stoppage_min <= 0'.")],
-    lo: Annotated[Optional[float], typer.Option(help="Lowest value to consider (default: bracket from the "
-                                                "scenario's value).")] = None,
-    hi: Annotated[Optional[float], typer.Option(help="Highest value to consider (default: bracket from the "
-                                                "scenario's value).")] = None,
+    lo: Annotated[Optional[float], typer.Option(
+        metavar="VALUE", help="Lowest value to consider (default: bracket from the scenario's value).")] = None,
+    hi: Annotated[Optional[float], typer.Option(
+        metavar="VALUE", help="Highest value to consider (default: bracket from the scenario's value).")] = None,
     largest: Annotated[bool, typer.Option("--largest", help="Find the largest value meeting the target "
                                           "(distance-like knobs) instead of the smallest.")] = False,
     set_: SetOption = None,
-    days: Annotated[Optional[float], typer.Option(help="Simulated days of every point.")] = None,
-    replications: Annotated[Optional[int], typer.Option(help="Replications of every point.")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder for the points, size.json and the plot.")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="Local processes for a point's replications.")] = None,
+    days: DaysOption = None,
+    replications: ReplicationsOption = None,
+    seed: SeedOption = None,
+    out_dir: OutOption = None,
+    workers: WorkersOption = None,
+    plots: PlotsOption = True,
     scheduler: SchedulerOption = None,
 ):
     from sim.size import Target, size as find
-    sets = _overrides(set_, **{"horizon.days": days, "replications": replications})
+    _check_workers(workers)
+    sets = _overrides(set_, **{"horizon.days": days, "replications": replications, "seed": seed})
 
     def progress(e):
         mark = "meets" if e["met"] else "misses"
-        err.print(f"  {escape(knob)} = {e['value']}: {_fmt(e['mean'], 2)} ± {_fmt(e['ci95'], 2)} ({mark})", highlight=False)
+        err.print(f"  {knob} = {e['value']}: {plus_minus(e['mean'], e['ci95'])} ({mark})")
 
     result = find(scenario, knob, Target.parse(target), lo, hi, largest=largest, overrides=sets, out=out_dir,
-                  workers=workers, scheduler=scheduler, progress=progress)
+                  workers=workers, scheduler=scheduler, progress=progress, plots=plots)
     which = "largest" if largest else "smallest"
     if result.answer is None:
         tried = [e["value"] for e in result.evidence]
-        out.print(f"no value tried ({min(tried):g} to {max(tried):g}) meets {escape(str(result.target))} with "
-                  f"95 % confidence ({len(result.evidence)} points run)", highlight=False)
+        out.print(f"no value tried ({min(tried):g} to {max(tried):g}) meets {result.target} with "
+                  f"95 % confidence ({len(result.evidence)} points run)")
     else:
-        out.print(f"{which} {escape(knob)} meeting {escape(str(result.target))} with 95 % confidence: [bold]{result.answer}[/] "
+        out.print(f"{which} {knob} meeting {result.target} with 95 % confidence: {result.answer} "
                   f"({len(result.evidence)} points run)", highlight=False)
-    out.print(f"evidence: {escape(str(result.folder))}", highlight=False, soft_wrap=True)
-
-
-def main() -> None:  # pragma: no cover
-    app()
+    out.print(f"evidence: {result.folder}", highlight=False, soft_wrap=True)

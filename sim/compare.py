@@ -22,7 +22,8 @@ import numpy as np
 from sim.errors import ResultsError
 from sim.plots.style import save
 from sim.report import compare_report
-from sim.results import json_ready, new_folder, scenario_hash
+from sim.folders import new_folder
+from sim.results import json_ready, scenario_hash
 from sim.rundata import RunData
 from sim.stats import mean_ci, t975
 
@@ -108,7 +109,7 @@ def supplier_differences(base: RunData, other: RunData) -> list[tuple[str, float
 def sentence(base: RunData, other: RunData) -> str:
     """The headline in words: how much more or less the other run stops, per day, with its interval."""
     d = difference(base, other, kpi("stoppage_min"), "stoppage_min", per_day=True)
-    how = (f"paired over {d.n} common-seed replications" if d.paired else
+    how = (f"paired over {d.n} common-seed replication{'' if d.n == 1 else 's'}" if d.paired else
            "independent runs (different seeds or replications), Welch interval")
     if not math.isfinite(d.ci95):
         return f"{other.scenario.name} vs {base.scenario.name}: too few replications for an interval ({how})."
@@ -166,7 +167,8 @@ def write_comparison(folders: list, out: str | Path | None = None, root: str | P
     result = comparison(runs)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     final = Path(out) if out is not None else Path(root) / "compare" / f"{stamp}-{'-vs-'.join(r.scenario.name for r in runs)[:80]}"
-    with new_folder(final) as tmp:
+    folder = new_folder(final, unique=out is None)  # two compares in one second get -2
+    with folder as tmp:
         figures = {"kpis": (cplots.kpis(runs), "Headline KPIs per run, per day of measured window, mean ± 95 % CI."),
                    "supplier_stoppage": (cplots.supplier_stoppage_by_run(runs),
                                          "Stoppage minutes per day caused by each supplier, one bar per run."),
@@ -179,6 +181,6 @@ def write_comparison(folders: list, out: str | Path | None = None, root: str | P
         pngs = {}
         for name, (fig, caption) in figures.items():
             pngs[name] = (save(fig, tmp / "plots", name)[0], caption)
-        (tmp / "compare.json").write_text(json.dumps(json_ready(result), indent=1), encoding="utf-8")
+        (tmp / "compare.json").write_text(json.dumps(json_ready(result), indent=1, allow_nan=False), encoding="utf-8")
         (tmp / "compare.html").write_text(compare_report(runs, result, pngs), encoding="utf-8")
-    return result, final
+    return result, folder.final

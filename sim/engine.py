@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from sim.cluster import client as dask_client
-from sim.runner import RunResult, run
+from sim.runner import RunResult, in_processes, run
 from sim.scenario import Scenario
 
 
@@ -58,15 +57,8 @@ class Engine:
             for p in points:
                 yield p, _run_point(p.scenario)
             return
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(_run_point, p.scenario): p for p in points}
-            try:
-                for future in as_completed(futures):
-                    yield futures[future], future.result()
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
+        for i, result in in_processes(_run_point, [(p.scenario,) for p in points], workers):
+            yield points[i], result
 
     def _on_dask(self, points: list) -> Iterator[tuple[object, RunResult]]:
         from dask.distributed import as_completed as dask_completed

@@ -92,7 +92,8 @@ def run_report(run: RunData) -> str:
     scenario_yaml = yaml.safe_dump(scenario_dict(sc), sort_keys=False, allow_unicode=True)
     body = (
         f"<h1>{esc(sc.name)}</h1><p class='muted'>{esc(sc.description)}</p>"
-        f"<p>{sc.replications} replications × {sc.horizon.days:g} days (first {sc.horizon.warmup_days:g} "
+        f"<p>{sc.replications} replication{'' if sc.replications == 1 else 's'} × {sc.horizon.days:g} "
+        f"day{'' if sc.horizon.days == 1 else 's'} (first {sc.horizon.warmup_days:g} "
         f"day{'' if sc.horizon.warmup_days == 1 else 's'} cut as warm-up), {len(sc.suppliers)} suppliers, {len(sc.parts)} parts. Figures are means over replications "
         f"with the half-width of the 95 % confidence interval.</p>"
         f"<h2>Key figures</h2>{table(['KPI', 'mean', '± 95 % CI'], kpi_rows(run.summary))}"

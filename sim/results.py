@@ -13,12 +13,9 @@ import csv
 import hashlib
 import json
 import math
-import os
 import platform
-import shutil
 import subprocess
 import sys
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -27,6 +24,7 @@ import numpy as np
 import yaml
 
 from sim.errors import ResultsError
+from sim.folders import check_new_folder, check_writable, new_folder
 from sim.metrics import Frame, cycle_times, jis_margins, shift_table, stock_series, stoppage_table
 from sim.runner import RunResult
 from sim.scenario.schema import JisPart, Scenario
@@ -246,48 +244,27 @@ def new_run_id(scenario: Scenario) -> str:
     return f"{stamp}-{scenario_hash(scenario)[:6]}-s{scenario.seed}"
 
 
-def check_new_folder(path: str | Path) -> None:
-    """Raise ResultsError unless ``path`` can be created as a new run folder."""
-    path = Path(path)
-    if path.exists():
-        raise ResultsError(f"{path} already exists; choose another --out (nothing was written)")
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise ResultsError(f"cannot create {path}: {parent} is a file (nothing was written)")
-            if not os.access(parent, os.W_OK):
-                raise ResultsError(f"cannot create {path}: {parent} is not writable (nothing was written)")
-            return
-
-
-@contextmanager
-def new_folder(final: Path):
-    """Write a result folder atomically: yield a hidden temporary folder beside ``final`` and rename
-    it to ``final`` when the block ends; on any failure or Ctrl-C, remove it and leave nothing."""
-    check_new_folder(final)
-    try:
-        final.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ResultsError(f"cannot create {final.parent}: {exc.strerror}") from None
-    tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
-    try:
-        tmp.mkdir()
-        yield tmp
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def check_target(scenario: Scenario, out: str | Path | None = None, root: str | Path = "results") -> None:
+    """Raise ResultsError now, before anything is simulated, unless the run folder can be written:
+    ``out`` must not exist, and its parent (or ``<root>/<scenario>``) must be a writable folder."""
+    if out is not None:
+        check_new_folder(out)
+    else:
+        check_writable(Path(root) / scenario.name)
 
 
 def save(result: RunResult, out: str | Path | None = None, root: str | Path = "results",
          argv: list[str] | None = None, plots: bool = True) -> Path:
     """Write the run folder and return its path. ``out`` names the folder itself (it must not
-    exist yet); by default it is ``<root>/<scenario>/<run-id>``. Nothing is left behind on failure."""
+    exist yet); by default it is ``<root>/<scenario>/<run-id>``, with ``-2``, ``-3``... appended
+    when identical runs finish in the same second. Nothing is left behind on failure."""
     final = Path(out) if out is not None else Path(root) / result.scenario.name / new_run_id(result.scenario)
-    with new_folder(final) as tmp:
+    folder = new_folder(final, unique=out is None)
+    with folder as tmp:
         with (tmp / "scenario.yaml").open("w", encoding="utf-8") as f:
             yaml.safe_dump(scenario_dict(result.scenario), f, sort_keys=False, allow_unicode=True)
-        (tmp / "summary.json").write_text(json.dumps(summary_document(result), indent=1), encoding="utf-8")
+        (tmp / "summary.json").write_text(json.dumps(summary_document(result), indent=1, allow_nan=False),
+                                          encoding="utf-8")
         write_tables(tmp, result)
         facts = json_ready(manifest(result, argv))
         if plots:
@@ -297,8 +274,8 @@ def save(result: RunResult, out: str | Path | None = None, root: str | Path = "r
             data = RunData.load(tmp, manifest=facts)
             run_plots(tmp, data)
             write_run_report(tmp, data)
-        (tmp / "manifest.json").write_text(json.dumps(facts, indent=1), encoding="utf-8")
-    return final
+        (tmp / "manifest.json").write_text(json.dumps(facts, indent=1, allow_nan=False), encoding="utf-8")
+    return folder.final
 
 
 def read_run(folder: str | Path) -> tuple[dict, dict]:

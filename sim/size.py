@@ -128,7 +128,7 @@ class Sizing:
 def size(path: str | Path, knob: str, target: Target, lo: float | None = None, hi: float | None = None, *,
          largest: bool = False, overrides: list[str] = (), tolerance: float | None = None,
          out: str | Path | None = None, root: str | Path = "results", workers: int | None = None,
-         scheduler: str | None = None, progress=None) -> Sizing:
+         scheduler: str | None = None, progress=None, plots: bool = True) -> Sizing:
     """Search ``knob`` for the smallest (``largest``: largest) value meeting ``target``, in
     [lo, hi] or, without them, bracketing from the scenario's current value (:mod:`sim.search`).
 
@@ -156,7 +156,7 @@ def size(path: str | Path, knob: str, target: Target, lo: float | None = None, h
             claimed(folder, definition):
         evaluate = _evaluator(path, overrides, spec, target, folder, engine, result, progress)
         result.answer = search(evaluate, spec, lo=lo, hi=hi, largest=largest, tolerance=tolerance)
-        _write(result)
+        _write(result, plots)
     return result
 
 
@@ -190,7 +190,7 @@ def _evaluator(path, overrides, spec: Knob, target: Target, folder: Path, engine
     return evaluate
 
 
-def _write(result: Sizing) -> None:
+def _write(result: Sizing, plots: bool = True) -> None:
     from sim.plots.style import save
     from sim.plots.sweeps import size_plot
     doc = {"knob": result.knob, "target": str(result.target), "largest": result.largest, "lo": result.lo,
@@ -199,4 +199,5 @@ def _write(result: Sizing) -> None:
     tmp = result.folder / ".size.json.tmp"
     tmp.write_text(json.dumps(json_ready(doc), indent=1), encoding="utf-8")
     os.replace(tmp, result.folder / "size.json")
-    save(size_plot(result), result.folder / "plots", "size")
+    if plots:
+        save(size_plot(result), result.folder / "plots", "size")

@@ -256,14 +256,19 @@ def run_sweep(path: str | Path, vary: Iterable[str] = (), overrides: Iterable[st
 
 
 def write_sweep_plots(folder: Path, rows: list[dict], axes: dict[str, list]) -> list[Path]:
+    """Draw the sweep's plots into a temporary folder that replaces ``plots/`` only when all are
+    drawn: an interrupted sweep keeps the old set whole, never a mix."""
+    from sim.folders import replace_folder, staged
     from sim.plots.style import save as save_figure
     from sim.plots.sweeps import heatmap, kpi_lines
     paths = []
-    for kpi in ("stoppage_min", "availability", "truck_km"):
-        paths += save_figure(kpi_lines(rows, axes, kpi), folder / "plots", f"{kpi}_vs_{slug(next(iter(axes)))}")
-    if len(axes) >= 2:
-        paths += save_figure(heatmap(rows, axes, "stoppage_min"), folder / "plots", "heatmap_stoppage_min")
-    return paths
+    with staged(folder, "plots") as tmp:
+        for kpi in ("stoppage_min", "availability", "truck_km"):
+            paths += save_figure(kpi_lines(rows, axes, kpi), tmp / "plots", f"{kpi}_vs_{slug(next(iter(axes)))}")
+        if len(axes) >= 2:
+            paths += save_figure(heatmap(rows, axes, "stoppage_min"), tmp / "plots", "heatmap_stoppage_min")
+        replace_folder(tmp / "plots", folder / "plots")
+    return [folder / "plots" / p.name for p in paths]
 
 
 def slug(text: str, limit: int = 100) -> str:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sim.errors import Interrupted, SimError
+from sim.folders import check_writable as check_creatable
 
 
 class FolderError(SimError):
@@ -24,20 +25,11 @@ class FolderError(SimError):
 
 
 def check_writable(folder: Path) -> None:
-    """Raise FolderError unless ``folder`` is a writable folder or can be created as one."""
-    if folder.exists():
-        if not folder.is_dir():
-            raise FolderError(f"{folder} is a file, not a folder; choose another --out (nothing was written)")
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise FolderError(f"{folder} is not writable; choose another --out (nothing was written)")
-        return
-    for parent in folder.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise FolderError(f"cannot create {folder}: {parent} is a file (nothing was written)")
-            if not os.access(parent, os.W_OK | os.X_OK):
-                raise FolderError(f"cannot create {folder}: {parent} is not writable (nothing was written)")
-            return
+    """Raise FolderError (a file is in the way) or ResultsError (nothing can be created there)
+    unless ``folder`` is a folder that can be written into, or can be created as one."""
+    if folder.exists() and not folder.is_dir():
+        raise FolderError(f"{folder} is a file, not a folder; choose another --out (nothing was written)")
+    check_creatable(folder)
 
 
 def check_folder(folder: Path, definition: dict) -> None:

@@ -8,20 +8,26 @@ is tiny (two suppliers, 1 day, 1-2 replications).
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import math
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import micro
+import typer
 import yaml
 from typer.testing import CliRunner
 
-from sim.cli import app
+from sim.cli import app, figures
+from sim.plots import PLOTS
 from sim.scenario import load_scenario
 from sim.results import scenario_hash
 
@@ -98,7 +104,7 @@ def test_validate_good_file_prints_the_counts(good):
     code, out, err = invoke("validate", good)
     assert code == 0, err
     assert err == ""
-    assert out.strip() == f"{good}: valid: 2 suppliers, 2 parts (1 JIS), 1 replications × 2 days"
+    assert out.strip() == f"{good}: valid: 2 suppliers, 2 parts (1 JIS), 1 replication × 2 days"
 
 
 def test_validate_counts_follow_set(good):
@@ -155,7 +161,7 @@ def test_validate_real_process_bad_file(tmp_path, broken):
 def test_validate_real_process_good_file(tmp_path, good):
     proc = sim_process("validate", good.name, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "good.yaml: valid: 2 suppliers, 2 parts (1 JIS), 1 replications × 2 days"
+    assert proc.stdout.strip() == "good.yaml: valid: 2 suppliers, 2 parts (1 JIS), 1 replication × 2 days"
 
 
 # --- sim run: errors write nothing ----------------------------------------------------------------------
@@ -218,8 +224,8 @@ def test_run_exits_0_and_prints_kpis_and_folder(run1):
     for word in ("KPI", "mean", "95 % CI", "cars_built", "cars_planned", "availability", "stoppage_min",
                  "truck_trips"):
         assert word in out
-    assert "tiny: 2 replications × 1 days" in out
-    assert re.search(r"cars_planned\s*│\s*1,080\.0\s*│\s*0\.0", out)  # 0.75 d x 1,440 cars/d, same in both
+    assert "tiny: 2 replications × 1 day (" in out
+    assert re.search(r"cars_planned\s*│\s*1,080\s*│\s*0\s*│", out)  # 0.75 d x 1,440 cars/d, same in both
     assert out.strip().splitlines()[-1] == f"results: {run1['out']}"
     assert "Traceback" not in run1["stderr"]
 
@@ -333,7 +339,53 @@ def test_run_real_process(tmp_path, good):
     assert_one_error_line(again.stderr, "r already exists")
 
 
-# --- known CLI bugs (see the report): user text goes through rich markup --------------------------------
+# --- user text is printed as it is, never read as rich markup -----------------------------------------
+
+
+MARKUP = "[/x] [bold red]boom"  # a closing tag that opens nothing crashed rich; an open tag became colour
+
+
+def with_disruption(name: str) -> dict:
+    """tiny, with the seat supplier down 3 h from day 0.5: inside the window of a 1-day run with
+    0.25 d warm-up, so the disruption is a top cause (disruption names are free text)."""
+    data = tiny()
+    data["disruptions"] = [{"kind": "supplier_down", "name": name, "supplier": "seats", "start_day": 0.5,
+                            "duration_h": 3}]
+    return data
+
+
+def test_markup_in_a_disruption_name_is_printed_as_text(tmp_path):
+    scenario = write(tmp_path, with_disruption(MARKUP), "down.yaml")
+    proc = sim_process("run", scenario.name, "--days", "1", "--replications", "1", "--out", "r", "--no-plots",
+                       cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    row = next(line for line in proc.stdout.splitlines() if "disruption" in line)
+    assert MARKUP in row  # literally, brackets and all
+    assert proc.stdout.strip().splitlines()[-1] == "results: r"
+
+
+def test_markup_in_paths_is_printed_as_text(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "[").mkdir()
+    write(tmp_path / "[", tiny(), "x][bold red].yaml")
+    scenario = "[/x][bold red].yaml"  # the folder "[" and the file "x][bold red].yaml"
+    code, out, err = invoke("validate", scenario)
+    assert code == 0, err
+    assert out.startswith("[/x][bold red].yaml: valid")
+    code, out, err = invoke("run", scenario, "--days", "1", "--out", "[/x]r[bold red]", "--no-plots",
+                            "--workers", "1")
+    assert code == 0, err
+    assert out.strip().splitlines()[-1] == "results: [/x]r[bold red]"
+    code, out, err = invoke("plot", "[/x]r[bold red]", "--out", "p[/y]")
+    assert code == 0, err
+    assert "in p[/y]/plots" in out
+    code, out, err = invoke("compare", "[/x]r[bold red]", "[/x]r[bold red]", "--out", "[/c]")
+    assert code == 0, err
+    assert out.strip().splitlines()[-1] == "comparison: [/c]"
+    code, _, err = invoke("validate", scenario, "--set", "x[bold red]y=1")
+    assert code == 2
+    assert_one_error_line(err, "x[bold red]y")
 
 
 def test_error_line_keeps_square_brackets(good):
@@ -348,8 +400,273 @@ def test_closing_tag_in_a_set_path_is_not_a_traceback(tmp_path, good):
     assert_one_error_line(proc.stderr, "x[/b]")
 
 
-def test_out_below_a_file_is_a_planner_error(tmp_path, good):
+# --- where the results go: checked before anything is simulated ------------------------------------------
+
+
+@pytest.fixture
+def read_only(tmp_path, monkeypatch):
+    """A folder nothing can be created in: mode 555; for root, whom modes do not stop, mkdir is
+    also refused there, as on a read-only mount."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    if os.geteuid() == 0:
+        real = os.mkdir
+
+        def mkdir(path, *args, **kwargs):
+            if Path(path).absolute().is_relative_to(folder):
+                raise PermissionError(errno.EROFS, "Read-only file system", str(path))
+            return real(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "mkdir", mkdir)
+    yield folder
+    folder.chmod(0o755)
+
+
+@pytest.fixture
+def no_simulation(monkeypatch):
+    """Fail the test if a run starts: an unwritable folder must be refused before simulating."""
+    def refuse(*_a, **_k):
+        raise AssertionError("the run started although its folder cannot be written")
+    monkeypatch.setattr("sim.runner.run", refuse)
+
+
+def test_out_below_a_file_is_one_line_before_simulating(tmp_path, good, no_simulation):
     (tmp_path / "afile").write_text("")
-    code, _, err = invoke("run", good, "--days", "1", "--out", tmp_path / "afile" / "run", "--no-plots",
+    code, out, err = invoke("run", good, "--days", "1", "--out", tmp_path / "afile" / "run", "--no-plots")
+    assert code == 2 and out == ""
+    assert_one_error_line(err, "afile is a file", "nothing was written")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "good.yaml"]
+
+
+def test_out_in_a_read_only_folder_is_one_line_before_simulating(tmp_path, good, read_only, no_simulation):
+    code, out, err = invoke("run", good, "--days", "1", "--out", read_only / "run", "--no-plots")
+    assert code == 2 and out == ""
+    assert_one_error_line(err, f"cannot create {read_only / 'run'}", "not writable", "nothing was written")
+    assert list(read_only.iterdir()) == []
+
+
+def test_default_results_in_a_read_only_folder_is_one_line_before_simulating(good, read_only, monkeypatch,
+                                                                              no_simulation):
+    monkeypatch.chdir(read_only)
+    code, out, err = invoke("run", good, "--days", "1", "--no-plots")
+    assert code == 2 and out == ""
+    assert_one_error_line(err, "cannot create results/tiny", "not writable")
+    assert list(read_only.iterdir()) == []
+
+
+def test_out_below_a_file_real_process(tmp_path, good):
+    (tmp_path / "afile").write_text("")
+    for command in (["run", good.name, "--days", "1", "--no-plots"], ["compare", "a", "b"]):
+        proc = sim_process(*command, "--out", "afile/x", cwd=tmp_path)
+        assert proc.returncode == 2
+        if command[0] == "run":
+            assert_one_error_line(proc.stderr, "afile is a file")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "good.yaml"]
+
+
+# --- sim plot -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def plotted(tmp_path_factory):
+    """One tiny run with its plots, to copy."""
+    folder = tmp_path_factory.mktemp("plotted")
+    code, _, err = invoke("run", write(folder, tiny(), "tiny.yaml"), "--days", "1", "--out", folder / "run",
                           "--workers", "1")
+    assert code == 0, err
+    return folder / "run"
+
+
+def test_plot_after_a_killed_plot_left_its_temporaries(plotted, tmp_path):
+    """An earlier `sim plot` killed mid-swap left .plots-old (then every later sim plot failed) and
+    .plots-new and .report.html.new; a newer one left a .tmp-plots-* of a process that is gone."""
+    run = tmp_path / "run"
+    shutil.copytree(plotted, run)
+    (run / ".plots-old").mkdir()
+    (run / ".plots-old" / "timeline.png").write_bytes(b"old")
+    (run / ".plots-new").mkdir()
+    (run / ".report.html.new").write_text("half")
+    dead = dead_pid()
+    stale = run / f".tmp-plots-{dead}-0000"
+    stale.mkdir()
+    (stale / ".sim-owner").write_text(json.dumps({"pid": dead, "host": socket.gethostname(),
+                                                  "created": time.time() - 3600}))
+    (run / "plots" / "timeline.png").unlink()
+    code, out, err = invoke("plot", run)
+    assert code == 0, err
+    assert f"files written in {run}/plots" in out
+    assert not [p.name for p in run.iterdir() if p.name.startswith(".")]
+    assert {p.name for p in (run / "plots").iterdir()} == {p.name for p in (plotted / "plots").iterdir()}
+    assert (run / "plots" / "timeline.png").stat().st_size > 1000
+
+
+def test_plot_into_a_read_only_run_folder_is_one_line_and_changes_nothing(plotted, tmp_path, monkeypatch):
+    run = tmp_path / "run"
+    shutil.copytree(plotted, run)
+    before = tree(run)
+    real = os.mkdir
+
+    def mkdir(path, *args, **kwargs):  # the run folder is read-only (modes do not stop root)
+        if Path(path).absolute().is_relative_to(run):
+            raise PermissionError(errno.EROFS, "Read-only file system", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    code, out, err = invoke("plot", run)
+    assert code == 2 and out == ""
+    assert_one_error_line(err, f"cannot create {run}", "not writable")
+    assert tree(run) == before
+
+
+def test_plot_out_writes_a_new_folder_and_only_reads_the_run(plotted, tmp_path):
+    before = tree(plotted)
+    code, out, err = invoke("plot", plotted, "--out", tmp_path / "p")
+    assert code == 0, err
+    assert {p.name for p in (tmp_path / "p").iterdir()} == {"plots", "report.html"}
+    assert {p.name for p in (tmp_path / "p" / "plots").iterdir()} == {p.name for p in (plotted / "plots").iterdir()}
+    assert tree(plotted) == before
+    (tmp_path / "afile").write_text("")
+    code, _, err = invoke("plot", plotted, "--out", tmp_path / "afile" / "p")
     assert code == 2
+    assert_one_error_line(err, "afile is a file")
+    code, _, err = invoke("plot", plotted, "--out", tmp_path / "p")
+    assert code == 2
+    assert_one_error_line(err, "already exists")
+
+
+def test_plot_interrupted_keeps_the_old_plots(plotted, tmp_path, monkeypatch):
+    run = tmp_path / "run"
+    shutil.copytree(plotted, run)
+    before = tree(run)
+
+    def interrupt(_run):
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(PLOTS, "trucks", (interrupt, ""))  # one of the last plots
+    code, out, err = invoke("plot", run)
+    assert code == 130 and out == ""
+    assert err.strip() == f"interrupted: the plots and report.html in {run} are as they were"
+    assert tree(run) == before
+    assert not [p for p in run.iterdir() if p.name.startswith(".")]
+
+
+# --- options shared by run, sweep and size; --workers; one replication; help ---------------------------
+
+
+SHARED = ("--set", "--days", "--replications", "--seed", "--out", "--workers", "--plots")
+
+
+def test_run_sweep_and_size_share_their_options_and_help_texts():
+    commands = typer.main.get_command(app).commands
+    helps = {}
+    for name in ("run", "sweep", "size"):
+        options = {o: p for p in commands[name].params for o in p.opts}
+        for opt in SHARED:
+            assert opt in options, f"sim {name} has no {opt}"
+            helps.setdefault(opt, set()).add(options[opt].help)
+        assert "--no-plots" in next(p for p in commands[name].params if "--plots" in p.opts).secondary_opts
+    assert all(len(texts) == 1 for texts in helps.values()), helps
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "size"])
+@pytest.mark.parametrize("workers", ["0", "-2"])
+def test_workers_below_one_is_one_line_and_writes_nothing(tmp_path, good, monkeypatch, command, workers):
+    monkeypatch.chdir(tmp_path)
+    extra = {"run": [], "sweep": ["--vary", "suppliers.seats.trucks=1,2"],
+             "size": ["--knob", "suppliers.seats.trucks", "--target", "stoppage_min <= 0", "--lo", "1", "--hi", "3"]}
+    code, out, err = invoke(command, good, *extra[command], "--days", "1", "--workers", workers, "--out", "x")
+    assert code == 2 and out == ""
+    assert_one_error_line(err, f"--workers must be at least 1, got {workers}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.yaml"]
+
+
+def no_nan(text: str) -> dict:
+    def refuse(constant):
+        raise AssertionError(f"{constant} in JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_one_replication_prints_no_nan_and_writes_none(tmp_path, good):
+    """One replication has no confidence interval: "–" in the tables, null in JSON, empty in CSV."""
+    proc = sim_process("run", good.name, "--days", "1", "--replications", "1", "--out", "a", "--no-plots",
+                       cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "nan" not in proc.stdout.lower()
+    assert "tiny: 1 replication × 1 day (" in proc.stdout
+    assert re.search(r"cars_planned\s*│\s*1,080\s*│\s*–\s*│", proc.stdout)  # 0.75 d x 1,440 cars/d
+    summary = no_nan((tmp_path / "a" / "summary.json").read_text())
+    assert summary["kpis"]["cars_planned"] == {"mean": 1080.0, "ci95": None, "n": 1}
+    proc = sim_process("run", good.name, "--days", "1", "--replications", "1", "--seed", "3", "--out", "b",
+                       "--no-plots", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    cmp = sim_process("compare", "a", "b", "--out", "c", cwd=tmp_path)
+    assert cmp.returncode == 0, cmp.stderr
+    assert "nan" not in cmp.stdout.lower()
+    no_nan((tmp_path / "c" / "compare.json").read_text())
+
+
+def test_one_replication_sweep_has_no_nan_and_no_plots_with_no_plots(tmp_path, good):
+    code, out, err = invoke("sweep", good, "--vary", "suppliers.seats.trucks=1,2", "--days", "1",
+                            "--replications", "1", "--seed", "5", "--workers", "1", "--no-plots",
+                            "--out", tmp_path / "s")
+    assert code == 0, err
+    assert "nan" not in out.lower()
+    table = (tmp_path / "s" / "sweep.csv").read_text()
+    assert "nan" not in table.lower()
+    assert not (tmp_path / "s" / "plots").exists()
+    for point in (tmp_path / "s" / "points").iterdir():
+        assert load_scenario(point / "scenario.yaml").seed == 5
+
+
+@pytest.mark.parametrize("mean, ci, text", [
+    (171.04, 12.3, ("171", "12")),  # two significant digits of the half-width, the mean to match
+    (0.84167, 0.01234, ("0.842", "0.012")),
+    (171.0, 3.456, ("171.0", "3.5")),
+    (12345.678, 150.0, ("12,346", "150")),
+    (1080.0, 0.0, ("1,080", "0")),  # no spread: whole numbers stay whole
+    (0.8417, 0.0, ("0.8417", "0")),  # four significant digits of the mean when there is no interval
+    (909.0, math.nan, ("909", "–")),  # one replication: no interval
+    (0.84167, None, ("0.8417", "–")),
+    (None, None, ("–", "–")),
+])
+def test_one_formatter_for_every_figure(mean, ci, text):
+    assert figures(mean, ci) == text
+
+
+TYPE_NAMES = re.compile(r"(?<![\w.])(TEXT|INTEGER|FLOAT|PATH|BOOLEAN|FILENAME|DIRECTORY)(?![\w.=])"  # click's
+                        r"|<(str|int|float|bool|path|Path|list\[\w+\])>")  # typer's, from 0.16 on
+
+
+def test_help_shows_no_python_type_names():
+    commands = ["", *typer.main.get_command(app).commands]
+    for name in commands:
+        result = CliRunner().invoke(app, [*([name] if name else []), "--help"], env={"COLUMNS": "200"},
+                                    terminal_width=200)
+        assert result.exit_code == 0, result.output
+        found = [m.group(0) for m in TYPE_NAMES.finditer(ANSI.sub("", result.output))]
+        assert not found, f"sim {name} --help shows {found}"
+
+
+# --- identical runs in the same second ------------------------------------------------------------------
+
+
+def test_three_identical_runs_at_once_all_finish_in_distinct_folders(tmp_path, good):
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    args = [sim_exe(), "run", good.name, "--days", "1", "--replications", "1", "--no-plots"]
+    procs = [subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(3)]
+    for proc in procs:
+        _, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 0, stderr
+    folders = sorted((tmp_path / "results" / "tiny").iterdir())
+    assert len(folders) == 3
+    assert all({p.name for p in f.iterdir()} == RUN_FILES for f in folders)
+    assert len({(f / "summary.json").read_text() for f in folders}) == 1  # the same run, three times
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid

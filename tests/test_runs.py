@@ -119,3 +119,10 @@ def test_python_api_runs_without_the_cli():
     result = sim.run(scenario, workers=1)
     assert result.summary["kpis"]["cars_planned"]["mean"] > 0
     assert result.events > 0
+
+
+@pytest.mark.parametrize("workers", [0, -2, True, 1.5])
+def test_workers_below_one_or_not_whole_are_refused(workers):
+    """They were silently run as one worker."""
+    with pytest.raises(ValueError, match="at least 1"):
+        run(load_scenario(GOLDEN, ["replications=2", "horizon.days=1"]), workers=workers)

@@ -6,12 +6,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from sim.folders import check_writable, new_folder, replace_folder, staged
 from sim.plots import network, supply
 from sim.plots.style import save
 from sim.rundata import RunData
@@ -47,25 +48,30 @@ def run_plots(folder: str | Path, run: RunData | None = None) -> list[Path]:
     return paths
 
 
-def redraw(folder: str | Path) -> list[Path]:
-    """``sim plot``: redraw the plots and the report of a complete run folder. The new plots are
-    drawn into a temporary folder that replaces ``plots/`` only when all are drawn."""
-    from sim.report import run_report
+def redraw(folder: str | Path, out: str | Path | None = None) -> list[Path]:
+    """``sim plot``: redraw the plots and the report of a complete run folder; returns the files.
+
+    The plots and report are drawn into a temporary folder first; ``plots/`` and ``report.html``
+    are replaced only when all are drawn, so an interrupted redraw keeps the old ones. With ``out``
+    they go into that new folder instead (written atomically) and the run folder is only read. A
+    folder that cannot be written is a ResultsError, raised before anything is drawn."""
     folder = Path(folder)
     run = RunData.load(folder)
-    fresh, old = folder / ".plots-new", folder / ".plots-old"
-    shutil.rmtree(fresh, ignore_errors=True)
-    try:
-        paths = []
-        for name, (draw, _) in PLOTS.items():
-            paths += save(draw(run), fresh, name)
-        if (folder / "plots").exists():
-            os.replace(folder / "plots", old)
-        os.replace(fresh, folder / "plots")
-        shutil.rmtree(old, ignore_errors=True)
-        page = folder / ".report.html.new"
-        page.write_text(run_report(run), encoding="utf-8")
-        os.replace(page, folder / "report.html")
-    finally:
-        shutil.rmtree(fresh, ignore_errors=True)
-    return [folder / "plots" / p.name for p in paths] + [folder / "report.html"]
+    if out is not None:
+        with new_folder(out) as tmp:
+            names = _plots_and_report(run, tmp)
+        return [Path(out) / name for name in names]
+    check_writable(folder)
+    with staged(folder, "plots") as tmp:
+        names = _plots_and_report(run, tmp)
+        replace_folder(tmp / "plots", folder / "plots")
+        os.replace(tmp / "report.html", folder / "report.html")
+    return [folder / name for name in names]
+
+
+def _plots_and_report(run: RunData, dest: Path) -> list[str]:
+    """Draw every plot into ``dest/plots`` and the report into ``dest/report.html``."""
+    from sim.report import run_report
+    paths = run_plots(dest, run)
+    (dest / "report.html").write_text(run_report(replace(run, folder=dest)), encoding="utf-8")
+    return [str(p.relative_to(dest)) for p in paths] + ["report.html"]
