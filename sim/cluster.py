@@ -56,8 +56,8 @@ def parse_address(address: str) -> tuple[str, int]:
     m = ADDRESS.match(address.strip())
     port = int(m.group("port")) if m else 0
     if not m or not 0 < port < 65536:
-        raise SchedulerError(f"--scheduler {address!r}: give a Dask scheduler address as tcp://host:port, "
-                             "e.g. tcp://127.0.0.1:8786")
+        raise SchedulerError(f"{address!r} is not a Dask scheduler address (--scheduler or SIM_DASK_SCHEDULER): "
+                             "give one as tcp://host:port, e.g. tcp://127.0.0.1:8786")
     return m.group("host").strip("[]"), port
 
 

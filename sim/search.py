@@ -30,9 +30,8 @@ def search(evaluate: Evaluate, knob: Knob, *, lo: float | None = None, hi: float
     knob's current value (see :func:`bracket`). Whole-number knobs are searched exactly; others to
     ``tolerance``, default 1/64 of the bracket. Raises KnobError for ``lo`` above ``hi``.
     """
+    check_bounds(lo, hi)
     if lo is not None and hi is not None:
-        if lo > hi:
-            raise KnobError(f"--lo {lo:g} is above --hi {hi:g}; give the lower value as --lo")
         good, bad = (knob.value(lo), knob.value(hi)) if largest else (knob.value(hi), knob.value(lo))
         if not evaluate(good):
             return None
@@ -48,6 +47,13 @@ def search(evaluate: Evaluate, knob: Knob, *, lo: float | None = None, hi: float
     else:
         tol = tolerance if tolerance else abs(good - bad) / BISECTION_PARTS
     return bisect(evaluate, knob, good, bad, tol)
+
+
+def check_bounds(lo: float | None, hi: float | None) -> None:
+    """Raise KnobError when both bounds are given and ``lo`` is above ``hi`` (taking ``hi`` for the
+    safe end would answer ``lo`` although a value below it met)."""
+    if lo is not None and hi is not None and lo > hi:
+        raise KnobError(f"--lo {lo:g} is above --hi {hi:g}; give the lower value as --lo")
 
 
 def bracket(evaluate: Evaluate, knob: Knob, *, lo: float | None = None, hi: float | None = None,

@@ -22,7 +22,7 @@ from sim.errors import SimError, did_you_mean
 from sim.knob import Knob
 from sim.results import json_ready, read_run, scenario_hash
 from sim.scenario import Scenario, load_scenario
-from sim.search import search, starting_value
+from sim.search import check_bounds, search, starting_value
 from sim.sweep import Point, run_points, slug
 from sim.sweep_folder import check_folder, claimed
 
@@ -141,6 +141,7 @@ def size(path: str | Path, knob: str, target: Target, lo: float | None = None, h
     base = load_scenario(path, overrides)
     spec = Knob.of(base, knob)
     target.check(base)
+    check_bounds(lo, hi)
     for value, option in ((lo, "--lo"), (hi, "--hi")):
         if value is not None:
             spec.check(value, option)

@@ -94,7 +94,8 @@ def _check_contents(folder: Path, definition: dict) -> None:
         if old.get("base_hash") != definition["base_hash"] or old.get("axes") != definition["axes"]:
             raise FolderError(f"{folder} holds a different sweep; choose another --out (nothing was written)")
         return
-    if folder.is_dir() and any(p.name != "points" for p in folder.iterdir()):
+    # hidden entries (a .sweep.json.tmp of a process killed while writing it) do not make it foreign
+    if folder.is_dir() and any(p.name != "points" and not p.name.startswith(".") for p in folder.iterdir()):
         raise FolderError(f"{folder} exists and is not a sweep folder; choose another --out (nothing was written)")
 
 

@@ -302,9 +302,9 @@ BAD_INPUT = [
     (["size", "{s}", "--knob", CARDS, "--target", "stoppage_min <= 0", "--out", "{file}/size"], "is a file"),
     (["sweep", "{s}", "--vary", "suppliers.sup.trucks=1,2", "--out", "{file}"], "is a file, not a folder"),
     (["sweep", "{s}", "--vary", "suppliers.sup.trucks=1,2", "--scheduler", "127.0.0.1:8786"],
-     "give a Dask scheduler address as tcp://host:port"),
+     "is not a Dask scheduler address (--scheduler or SIM_DASK_SCHEDULER): give one as tcp://host:port"),
     (["size", "{s}", "--knob", CARDS, "--target", "stoppage_min <= 0", "--scheduler", "tcp://127.0.0.1"],
-     "give a Dask scheduler address as tcp://host:port"),
+     "is not a Dask scheduler address (--scheduler or SIM_DASK_SCHEDULER): give one as tcp://host:port"),
 ]
 
 
@@ -444,6 +444,9 @@ def test_a_closed_port_and_a_bad_timeout_are_one_line(kanban, no_point_runs, mon
     code, _, stderr = invoke("sweep", kanban, "--vary", "suppliers.sup.trucks=1,2", "--scheduler",
                              f"tcp://127.0.0.1:{port}")
     assert code == 2 and f"no Dask scheduler at tcp://127.0.0.1:{port} (" in one_error_line(stderr)
+    monkeypatch.setenv("SIM_DASK_SCHEDULER", "127.0.0.1:8786")  # the default address is checked as well
+    code, _, stderr = invoke("sweep", kanban, "--vary", "suppliers.sup.trucks=1,2")
+    assert code == 2 and "'127.0.0.1:8786' is not a Dask scheduler address" in one_error_line(stderr)
     monkeypatch.setenv("SIM_DASK_CONNECT_TIMEOUT", "soon")
     code, _, stderr = invoke("sweep", kanban, "--vary", "suppliers.sup.trucks=1,2", "--scheduler",
                              f"tcp://127.0.0.1:{port}")
