@@ -42,21 +42,28 @@ def test_holidays_and_weekends_are_not_worked():
 
 
 def test_cars_lost_equal_stoppage_time_over_takt():
-    """A starved loop (2 cards of 10, one truck with a 750 s round trip) over one day, 24/7:
-    planned = 86,400 / 60 = 1,440 cars; built + stoppage / takt = planned (to the cycle in progress)."""
-    m = kpis(build(kanban_loop(cards=2, pack=10, trucks=1)))["kpis"]
-    assert m["cars_planned"] == 1440
-    assert m["stoppage_min"] > 100
-    assert m["lost_cars"] == pytest.approx(m["stoppage_min"] * 60 / 60)
-    assert abs(m["cars_planned"] - m["cars_built"] - m["lost_cars"]) <= 1
+    """A starved loop at takt 90 s (so that dividing by the takt and by 60 s differ): 2 cards of 4,
+    one truck with a 60 + 300 + 90 + 300 = 750 s round trip, one day around the clock: planned
+    86,400 / 90 = 960 cars. Pack 1 (cars 1..4) is emptied at cycle 3 (270 s): the truck is back at
+    1020. Pack 2 (cars 5..8, cycle 7, 630 s) leaves then and is line-side at 1470; cycle 12 was due
+    at 1080: a 390 s stop. From then on each trip brings 4 cars (360 s of work) every 750 s: stop k
+    is 1080 + 750 k to + 390 s, k = 0..113 (the last ends at 86,220). 114 x 390 s = 741 min,
+    741 x 60 / 90 = 494 cars lost, 960 - 494 = 466 built."""
+    m = kpis(build(kanban_loop(cards=2, pack=4, trucks=1, takt=90.0)))["kpis"]
+    assert (m["cars_planned"], m["stoppages"], m["stoppage_min"]) == (960, 114, 741.0)
+    assert m["lost_cars"] == pytest.approx(494.0)
+    assert m["cars_built"] == 466
 
 
 def test_breakdowns_and_supply_stops_together_account_for_lost_cars():
-    data = kanban_loop(cards=2, pack=10, trucks=1, days=2)
+    """Breakdowns and supply stops never overlap (a breakdown happens while the line runs), so at
+    takt 90 s every minute of either costs 60 / 90 of a car (to the cycle in progress)."""
+    data = kanban_loop(cards=2, pack=4, trucks=1, takt=90.0, days=2)
     data["line"]["breakdowns"] = {"mtbf_min": 120, "mttr_min": 10}
     m = kpis(build(data))["kpis"]
-    assert m["breakdown_min"] > 0 and m["stoppage_min"] > 0
-    lost = (m["stoppage_min"] + m["breakdown_min"]) * 60 / 60
+    assert m["breakdown_min"] > 60 and m["stoppage_min"] > 60
+    assert m["lost_cars"] == pytest.approx(m["stoppage_min"] * 60 / 90)
+    lost = (m["stoppage_min"] + m["breakdown_min"]) * 60 / 90
     assert abs(m["cars_planned"] - m["cars_built"] - lost) <= 1
 
 
@@ -120,13 +127,21 @@ def test_jis_lead_time_one_car_short_stops_for_every_rack():
 def test_jis_part_used_by_few_models_ships_a_partial_rack_instead_of_deadlocking():
     """A part on 1 car in 50 whose rack of 6 spans ~300 cars, far beyond the call-off window: the
     line waits for a rack that could only fill if the line ran. The supplier ships what is called
-    off (a partial rack) and the line goes on."""
+    off (a partial rack) and the line goes on.
+
+    Each unit's 30 s build starts at its call-off, at least a takt before the stop, so the partial
+    rack is ready when the line stops and leaves at once: the stop lasts load 60 + drive 300 +
+    unload 60 = 420 s, and the line, waiting for nothing else, builds planned - 7 cars per stop. Six
+    A cars among the 11 between a call-off and its need would fill a rack: it does not happen here."""
     data = jis_loop(broadcast=7, rack=6, usage={"A": 1, "B": 0}, models={"A": 0.02, "B": 0.98}, days=2)
     sc = build(data)
     tables = run_replication(sc).tables
-    assert (tables.releases["units"] < 6).any()
+    stops = tables.stoppages
+    assert len(stops) > 20 and (tables.releases["units"] < 6).all()
+    assert len(tables.releases) == len(tables.trips) == len(stops)
+    assert (stops["end"] - stops["start"] == 420.0).all()
     m = measure(Frame.of(sc), tables)["kpis"]
-    assert m["cars_built"] > 0.5 * m["cars_planned"]
+    assert m["cars_planned"] == 2880 and m["cars_built"] == 2880 - 7 * len(stops)
 
 
 # -- trucks ------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 import micro
 import typer
+from figures import assert_png_drawn, assert_svg_drawn
 import yaml
 from typer.testing import CliRunner
 
@@ -317,7 +318,9 @@ def test_run_with_plots_writes_png_and_svg(tmp_path, good):
     pngs = {p.stem for p in (out / "plots").glob("*.png")}
     svgs = {p.stem for p in (out / "plots").glob("*.svg")}
     assert pngs and pngs == svgs
-    assert all(p.stat().st_size > 0 for p in (out / "plots").iterdir())
+    for name in pngs:
+        assert_png_drawn(out / "plots" / f"{name}.png", data=name in ("stock", "trucks", "cars_per_shift"))
+        assert_svg_drawn(out / "plots" / f"{name}.svg")
     assert RUN_FILES <= {p.name for p in out.iterdir()}
 
 

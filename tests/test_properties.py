@@ -37,6 +37,31 @@ def plants(draw, cv=st.sampled_from([0.0, 0.3])):
     return build(mixed(draw, draw(cv)))
 
 
+def _assert_loop_accounts_for(scenario, tables, p: int, consumed: int, starts: np.ndarray) -> None:
+    """The units the cars took (from the stock curve) against what the loop itself recorded.
+
+    Kanban: a card goes when its container is emptied, so after ``consumed`` units exactly
+    ``consumed // pack_size`` cards have gone. JIS: racks close as call-offs complete; after the
+    cycles started, cars up to ``started - 1 + lead`` are called off, so every rack whose units are
+    all called off is closed and the open rack lacks at least one call-off; and nothing arrives that
+    was not closed."""
+    part = scenario.parts[p][1]
+    mine = tables.releases["part"] == p
+    if part.mode == "kanban":
+        assert mine.sum() == consumed // part.pack_size
+        return
+    usage = np.array([part.usage_of(m) for m in scenario.line.models], dtype=np.int64)
+    cum = np.concatenate(([0], np.cumsum(usage[tables.sequence.astype(np.int64)])))
+    offset, lead = scenario.line.stations - part.station, scenario.line.stations - 1 + scenario.broadcast_of(part)
+    started = int((starts <= Frame.of(scenario).end).sum())
+    assert consumed == cum[offset + started] - cum[offset]
+    opened = -(-cum[lead] // part.rack_size) * part.rack_size  # units before the first open rack
+    closed = opened + tables.releases["units"][mine].sum()
+    called = cum[started + lead]
+    assert closed <= max(called, opened) and called - closed < part.rack_size
+    assert tables.trips["units"][tables.trips["part"] == p].sum() <= closed - opened
+
+
 @FAST
 @given(plants())
 def test_stock_never_negative_and_units_are_conserved(scenario):
@@ -48,21 +73,13 @@ def test_stock_never_negative_and_units_are_conserved(scenario):
         assert level.min() >= 0, f"{part.name} went negative"
         delivered = tables.trips["units"][tables.trips["part"] == p].sum()
         consumed = tables.initial_stock[p] + delivered - level[-1]
-        assert consumed >= 0
+        _assert_loop_accounts_for(scenario, tables, p, consumed, starts)
         if part.mode == "kanban":
             assert level.max() <= part.cards * part.pack_size
             # packs delivered + packs line-side + cards waiting never exceed the cards
             released = (tables.releases["part"] == p).sum()
             delivered_packs = delivered // part.pack_size
             assert released - delivered_packs <= part.cards
-
-
-@FAST
-@given(plants())
-def test_same_seed_gives_identical_results(scenario):
-    a, b = run_replication(scenario).tables, run_replication(scenario).tables
-    for name in ("stoppages", "trips", "releases", "segments", "breakdowns"):
-        assert np.array_equal(getattr(a, name), getattr(b, name)), name
 
 
 def _stoppage(data) -> float:

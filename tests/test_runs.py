@@ -1,4 +1,5 @@
-"""Runs as a whole: determinism across workers, common random numbers, the run folder."""
+"""Runs as a whole: common random numbers, the run folder (determinism across processes and
+workers: test_determinism.py)."""
 
 from __future__ import annotations
 
@@ -17,14 +18,6 @@ from sim.runner import run
 from sim.scenario import load_scenario
 
 GOLDEN = Path(__file__).parent / "data" / "golden.yaml"
-
-
-def test_results_do_not_depend_on_the_number_of_workers():
-    scenario = load_scenario(GOLDEN)
-    one, two = run(scenario, workers=1), run(scenario, workers=2)
-    assert one.summary == two.summary
-    for a, b in zip(one.replications, two.replications):
-        assert np.array_equal(a.tables.trips, b.tables.trips)
 
 
 def test_replications_differ_and_a_seed_changes_them():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import json
 import os
 import re
 import shlex
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from figures import assert_png_drawn
 from micro import jis_loop, kanban_loop
 from typer.testing import CliRunner
 
@@ -125,7 +127,11 @@ def test_one_worker_and_two_workers_give_identical_numbers(tmp_path):
     one = run_sweep(GOLDEN, vary, FAST, out=tmp_path / "one", workers=1)
     two = run_sweep(GOLDEN, vary, FAST, out=tmp_path / "two", workers=2)
     assert rows_of(one.folder) == rows_of(two.folder)
-    assert (two.folder / "plots" / "heatmap_stoppage_min.png").is_file()
+    pngs = sorted((two.folder / "plots").glob("*.png"))
+    assert "heatmap_stoppage_min.png" in [p.name for p in pngs]
+    for png in pngs:  # the same numbers draw the same pictures
+        assert_png_drawn(png)
+        assert png.read_bytes() == (one.folder / "plots" / png.name).read_bytes(), png.name
 
 
 def write(tmp_path: Path, data: dict) -> Path:
@@ -141,7 +147,11 @@ def test_size_finds_the_kanban_minimum_count(tmp_path):
                  out=tmp_path / "size", workers=1)
     assert found.answer == 3
     assert len(found.evidence) <= 6  # bisection, not a sweep of 16 values
-    assert (tmp_path / "size" / "size.json").is_file() and (tmp_path / "size" / "plots" / "size.png").is_file()
+    doc = json.loads((tmp_path / "size" / "size.json").read_text())
+    assert (doc["knob"], doc["answer"], doc["points_run"]) == ("suppliers.sup.parts.part.cards", 3, len(found.evidence))
+    met = {e["value"]: e["met"] for e in doc["evidence"]}
+    assert met[2] is False and met[3] is True and all(ok == (v >= 3) for v, ok in met.items())
+    assert_png_drawn(tmp_path / "size" / "plots" / "size.png")
 
 
 def test_size_finds_the_jis_call_off_limit(tmp_path):
