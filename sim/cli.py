@@ -384,9 +384,9 @@ def sweep(
     out.print(table)
     out.print(f"sweep: {result.folder}", soft_wrap=True)
     for expectation, problems in result.expectations:
-        out.print(f"expectation {'FAILED' if problems else 'holds'}: {expectation.text}")
+        out.print(f"expectation {'FAILED' if problems else 'holds'}: {expectation.text}", soft_wrap=True)
         for problem in problems:
-            err.print(f"  {problem}")
+            err.print(f"  {problem}", soft_wrap=True)
     if any(problems for _, problems in result.expectations):
         raise typer.Exit(1)
 
