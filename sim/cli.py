@@ -22,7 +22,7 @@ try:  # Ctrl-C while these load (most of the first second) gets the one line too
     from rich.text import Text
     from typer.core import TyperCommand, TyperGroup
 
-    from sim.errors import SimError
+    from sim.errors import Interrupted, SimError
 except KeyboardInterrupt:
     sys.stderr.write("interrupted: nothing was written\n")  # INTERRUPTED, not defined yet
     raise SystemExit(130) from None
@@ -95,10 +95,6 @@ OutOption = Annotated[Optional[Path], typer.Option(
     "--out", metavar="DIR", help="The folder to write (default: under results/<scenario name>/).")]
 
 
-class Interrupted(Exception):
-    """Ctrl-C after something was kept; the message says what."""
-
-
 def planner_errors(command):
     """Turn planner errors into one message and exit status 2, Ctrl-C into one line and 130."""
     @wraps(command)
@@ -108,11 +104,8 @@ def planner_errors(command):
         except SimError as exc:
             err.print(Text.assemble(("error:", "bold red"), f" {exc}"), soft_wrap=True)
             raise typer.Exit(2) from None
-        except KeyboardInterrupt:
-            err.print(INTERRUPTED)
-            raise typer.Exit(130) from None
-        except Interrupted as exc:
-            err.print(f"interrupted: {exc}", soft_wrap=True)
+        except KeyboardInterrupt as exc:  # sim.errors.Interrupted says what was kept
+            err.print(f"interrupted: {exc}" if str(exc) else INTERRUPTED, soft_wrap=True)
             raise typer.Exit(130) from None
     return wrapper
 
@@ -270,6 +263,8 @@ def compare(
     """
     from sim.compare import write_comparison
     result, folder = write_comparison(run_dirs, out=out_dir)
+    for warning in result["warnings"]:
+        err.print(f"warning: {warning}", soft_wrap=True)
     try:
         _print_comparison(result)
         out.print(f"comparison: {folder}", soft_wrap=True)
@@ -330,8 +325,9 @@ VaryOption = Annotated[Optional[list[str]], typer.Option(
     help="Values to sweep: v1,v2,... or a range start:stop:linN, start:stop:logN, start:stop:step (repeatable).")]
 SchedulerOption = Annotated[Optional[str], typer.Option(
     metavar="ADDRESS",
-    help="A Dask scheduler address (tcp://host:8786) to run the points on; default: $SIM_DASK_SCHEDULER, "
-         "else local processes.")]
+    help="A Dask scheduler address tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786) to run the points on; default: "
+         "$SIM_DASK_SCHEDULER, else local processes. It is checked within $SIM_DASK_CONNECT_TIMEOUT (10s) "
+         "before anything is written.")]
 
 
 @app.command()
@@ -350,8 +346,8 @@ def sweep(
     scheduler: SchedulerOption = None,
     expect: Annotated[Optional[list[str]], typer.Option(
         metavar="'KPI nondecreasing|nonincreasing in KEY.PATH'",
-        help="A relation that must hold (a reversal significant at 95 % exits 1), e.g. "
-             "'stoppage_min nondecreasing in suppliers.seats.distance_km'.")] = None,
+        help="A relation that must hold (a reversal significant at 95 % exits 1), checked for spelling before "
+             "any point runs, e.g. 'stoppage_min nondecreasing in suppliers.front-seats.distance_km'.")] = None,
 ):
     """Run every combination of the varied values with common random numbers; resumable.
 
@@ -370,8 +366,8 @@ def sweep(
             bar.update(task, completed=done, total=total,
                        description=f"sweep points ({skipped} already done)" if skipped else "sweep points")
 
-        result = run_sweep(scenario, vary or [], sets, out=out_dir, workers=workers, scheduler=scheduler,
-                           progress=progress, plots=plots)
+        result = run_sweep(scenario, vary or [], sets, expect=expect or [], out=out_dir, workers=workers,
+                           scheduler=scheduler, progress=progress, plots=plots)
     names = list(result.axes)
     table = Table(title=f"{len(result.points)} points ({result.ran} run now), mean ± 95 % CI", title_justify="left")
     for n in names:
@@ -386,27 +382,37 @@ def sweep(
                       *[plus_minus(entry[k]["mean"], entry[k]["ci95"])
                         for k in ("stoppage_min", "availability", "truck_km")])
     out.print(table)
-    out.print(f"sweep: {result.folder}", highlight=False, soft_wrap=True)
-    from sim.sweep import check_expectation
-    problems = [p for text in expect or [] for p in check_expectation(result, text)]
-    for text in expect or []:
-        out.print(f"expectation {'FAILED' if problems else 'holds'}: {text}", highlight=False)
-    for problem in problems:
-        err.print(f"  {problem}", highlight=False)
-    if problems:
+    out.print(f"sweep: {result.folder}", soft_wrap=True)
+    for expectation, problems in result.expectations:
+        out.print(f"expectation {'FAILED' if problems else 'holds'}: {expectation.text}", soft_wrap=True)
+        for problem in problems:
+            err.print(f"  {problem}", soft_wrap=True)
+    if any(problems for _, problems in result.expectations):
         raise typer.Exit(1)
 
 
-@app.command()
+SIZE_HELP = ("Find the smallest (or --largest) value of a knob that meets a target with 95 % confidence.\n\n"
+             "With --lo and --hi it tries both ends, then bisects. Without them it starts at the scenario's value: "
+             "if that meets the target it halves it (--largest: doubles it) until a value misses, else doubles it "
+             "(halves it) until one meets, at most 10 times and never past --lo, --hi or the schema's limits; then "
+             "it bisects between the two (whole numbers exactly, others to 1/64 of the gap).\n\n"
+             "The folder (the points, size.json and the plot) is results/<scenario name>/size-<hash>-<knob>, or "
+             "--out DIR.")
+
+
+@app.command(help=SIZE_HELP)
 @planner_errors
 def size(
     scenario: ScenarioArgument,
     knob: Annotated[str, typer.Option(
-        metavar="KEY.PATH", help="The key path to size, e.g. suppliers.bumpers.parts.front-bumper.cards.")],
+        metavar="KEY.PATH", help="The key path to size, e.g. suppliers.moulding-exterior.parts.underbody-panel.cards.")],
     target: Annotated[str, typer.Option(
-        metavar="'KPI OP NUMBER'", help="What must hold with 95 % confidence, e.g. 'stoppage_min <= 0'.")],
-    lo: Annotated[float, typer.Option(metavar="VALUE", help="Lowest value to consider.")],
-    hi: Annotated[float, typer.Option(metavar="VALUE", help="Highest value to consider.")],
+        metavar="'KPI OP NUMBER'", help="What must hold with 95 % confidence, e.g. 'stoppage_min <= 0' or "
+                                        "'by_part.underbody-panel.stoppage_min <= 0'.")],
+    lo: Annotated[Optional[float], typer.Option(
+        metavar="VALUE", help="Lowest value to consider (default: bracket from the scenario's value).")] = None,
+    hi: Annotated[Optional[float], typer.Option(
+        metavar="VALUE", help="Highest value to consider (default: bracket from the scenario's value).")] = None,
     largest: Annotated[bool, typer.Option("--largest", help="Find the largest value meeting the target "
                                           "(distance-like knobs) instead of the smallest.")] = False,
     set_: SetOption = None,
@@ -418,24 +424,21 @@ def size(
     plots: PlotsOption = True,
     scheduler: SchedulerOption = None,
 ):
-    """Find the smallest (or --largest) value of a knob that meets a target with 95 % confidence.
-
-    The folder (the points, size.json and the plot) is results/<scenario name>/size-<hash>-<knob>, or --out DIR.
-    """
     from sim.size import Target, size as find
     _check_workers(workers)
     sets = _overrides(set_, **{"horizon.days": days, "replications": replications, "seed": seed})
 
     def progress(e):
         mark = "meets" if e["met"] else "misses"
-        err.print(f"  {knob} = {e['value']}: {plus_minus(e['mean'], e['ci95'])} ({mark})", highlight=False)
+        err.print(f"  {knob} = {e['value']}: {plus_minus(e['mean'], e['ci95'])} ({mark})")
 
     result = find(scenario, knob, Target.parse(target), lo, hi, largest=largest, overrides=sets, out=out_dir,
                   workers=workers, scheduler=scheduler, progress=progress, plots=plots)
     which = "largest" if largest else "smallest"
     if result.answer is None:
-        out.print(f"no value in [{lo:g}, {hi:g}] meets {result.target} with 95 % confidence "
-                  f"({len(result.evidence)} points run)", highlight=False)
+        tried = [e["value"] for e in result.evidence]
+        out.print(f"no value tried ({min(tried):g} to {max(tried):g}) meets {result.target} with "
+                  f"95 % confidence ({len(result.evidence)} points run)")
     else:
         out.print(f"{which} {knob} meeting {result.target} with 95 % confidence: {result.answer} "
                   f"({len(result.evidence)} points run)", highlight=False)

@@ -23,7 +23,7 @@ from sim.errors import ResultsError
 from sim.plots.style import save
 from sim.report import compare_report
 from sim.folders import new_folder
-from sim.results import json_ready
+from sim.results import json_ready, scenario_hash
 from sim.rundata import RunData
 from sim.stats import mean_ci, t975
 
@@ -119,6 +119,21 @@ def sentence(base: RunData, other: RunData) -> str:
             f"{base.scenario.name} ({how}){verdict}.")
 
 
+def identical_scenarios(runs: list[RunData]) -> list[str]:
+    """One sentence per group of runs whose resolved scenarios are identical (same scenario hash,
+    seed and replications included): such runs differ by nothing a comparison could attribute."""
+    groups: dict[str, list[RunData]] = {}
+    for r in runs:
+        groups.setdefault(r.manifest.get("scenario_hash") or scenario_hash(r.scenario), []).append(r)
+    return [f"{_listed([str(r.folder) for r in same])} ran identical resolved scenarios (scenario hash "
+            f"{key[:12]}, seed and replications included): no difference between them comes from the scenario"
+            for key, same in groups.items() if len(same) > 1]
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def comparison(runs: list[RunData]) -> dict:
     """Everything ``sim compare`` reports, as a JSON-ready dict."""
     base = runs[0]
@@ -126,7 +141,7 @@ def comparison(runs: list[RunData]) -> dict:
                      "replications": r.manifest.get("replications"), "window_days": window_days(r),
                      "scenario_hash": r.manifest.get("scenario_hash"),
                      "kpis": {k: r.summary["kpis"][k] for k in HEADLINE}} for r in runs],
-           "differences": []}
+           "differences": [], "warnings": identical_scenarios(runs)}
     for other in runs[1:]:
         entry = {"scenario": other.scenario.name, "folder": str(other.folder), "paired": paired(base, other),
                  "sentence": sentence(base, other), "kpis": {}, "kpis_per_day": {}, "suppliers": []}

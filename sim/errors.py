@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 
 class SimError(Exception):
     """Base of every error a planner can cause; the CLI prints it without a traceback."""
@@ -22,3 +24,14 @@ class ScenarioError(SimError):
 
 class ResultsError(SimError):
     """A results folder is missing, incomplete or not a `sim` run folder."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C after some results were kept on disk; the message says what was kept and how to go on
+    (a plain KeyboardInterrupt means nothing was written)."""
+
+
+def did_you_mean(word: str, choices) -> str:
+    """`` (did you mean X?)`` naming the nearest of ``choices`` to a misspelt ``word``, or ``""``."""
+    near = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {near[0]}?)" if near else ""

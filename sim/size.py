@@ -1,24 +1,36 @@
 """Sizing: the smallest (or largest) value of one knob that meets a target with 95 % confidence,
-found by bisection over a monotone knob, far fewer runs than a sweep.
+found by bracketing and bisection over a monotone knob (:mod:`sim.search`), far fewer runs than a
+sweep.
 
 "Meets ``stoppage_min <= 0`` with 95 % confidence" means the upper end of the KPI's 95 % interval
 over replications is at most 0 (for ``>=`` targets, the lower end at least the threshold). Every
-point is a cached sweep point, so asking again, or a nearby question, reuses the runs.
+point is a cached sweep point, so asking again, or a nearby question, reuses the runs. The knob, the
+target and the bounds are checked against the scenario before any point runs or anything is written.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.engine import Engine
+from sim.errors import SimError, did_you_mean
+from sim.knob import Knob
 from sim.results import json_ready, read_run, scenario_hash
-from sim.scenario import load_scenario
-from sim.sweep import Point, SweepError, claim_folder, run_points
+from sim.scenario import Scenario, load_scenario
+from sim.search import check_bounds, search, starting_value
+from sim.sweep import Point, run_points, slug
+from sim.sweep_folder import check_folder, claimed
 
 TARGET = re.compile(r"^\s*(\S+?)\s*(<=|>=|<|>)\s*(-?[0-9.eE+-]+)\s*$")
+
+
+class TargetError(SimError):
+    """A --target that is not ``FIGURE OP NUMBER`` naming a figure this scenario reports."""
 
 
 @dataclass(frozen=True)
@@ -30,19 +42,49 @@ class Target:
     @classmethod
     def parse(cls, text: str) -> "Target":
         """``KPI OP NUMBER``; KPI is a run KPI (``stoppage_min``) or one part's or supplier's figure
-        (``by_part.front-bumper.stoppage_min``, ``by_supplier.seats.stoppage_min``)."""
+        (``by_part.underbody-panel.stoppage_min``, ``by_supplier.front-seats.stoppage_min``)."""
         from sim.metrics import KPIS, PART_METRICS, SUPPLIER_METRICS
         m = TARGET.match(text)
-        if not m:
-            raise SweepError(f"--target must look like 'stoppage_min <= 0', got {text!r}")
+        try:
+            threshold = float(m.group(3)) if m else math.nan
+        except ValueError:
+            threshold = math.nan
+        if not m or not math.isfinite(threshold):
+            raise TargetError(f"--target must look like 'stoppage_min <= 0', got {text!r}")
         kpi = m.group(1)
         table, _, rest = kpi.partition(".")
-        metric = rest.rpartition(".")[2]
+        name, _, metric = rest.rpartition(".")
         known = {"by_part": PART_METRICS, "by_supplier": SUPPLIER_METRICS}
-        if kpi not in KPIS and not (table in known and rest.count(".") >= 1 and metric in known[table]):
-            raise SweepError(f"--target: unknown figure {kpi!r}; a KPI ({', '.join(KPIS)}) or "
-                             "by_part.NAME.METRIC / by_supplier.NAME.METRIC")
-        return cls(kpi, m.group(2), float(m.group(3)))
+        if "." not in kpi:
+            if kpi not in KPIS:
+                raise TargetError(f"--target: {kpi!r} is not a KPI{did_you_mean(kpi, KPIS)}; a KPI "
+                                  f"({', '.join(KPIS)}) or by_part.NAME.METRIC / by_supplier.NAME.METRIC")
+        elif table not in known or not name:
+            raise TargetError(f"--target: {kpi!r}: a part's or supplier's figure is by_part.NAME.METRIC or "
+                              f"by_supplier.NAME.METRIC{did_you_mean(table, known) if table not in known else ''}")
+        elif metric not in known[table]:
+            raise TargetError(f"--target: {table} has no figure {metric!r}{did_you_mean(metric, known[table])}; "
+                              f"it has {', '.join(known[table])}")
+        return cls(kpi, m.group(2), threshold)
+
+    def check(self, scenario: Scenario) -> None:
+        """Raise TargetError unless ``scenario`` has the part or supplier named (and, for a part,
+        the figure exists for its delivery mode: JIS margins or kanban lead)."""
+        table, _, rest = self.kpi.partition(".")
+        if not rest:
+            return
+        name, _, metric = rest.rpartition(".")
+        if table == "by_supplier":
+            names = [s.name for s in scenario.suppliers]
+            if name not in names:
+                raise TargetError(f"--target: no supplier {name!r} in {scenario.name}{did_you_mean(name, names)}")
+            return
+        modes = {p.name: p.mode for _, p in scenario.parts}
+        if name not in modes:
+            raise TargetError(f"--target: no part {name!r} in {scenario.name}{did_you_mean(name, modes)}")
+        other = {"jis": "kanban_", "kanban": "jis_"}[modes[name]]
+        if metric.startswith(other):
+            raise TargetError(f"--target: {metric} is not reported for {name}, a {modes[name]} part")
 
     def stat(self, summary: dict) -> dict:
         """This target's figure, as {mean, ci95, n}, in a run's summary."""
@@ -53,11 +95,13 @@ class Target:
         try:
             return summary[table][name][metric]
         except KeyError:
-            raise SweepError(f"--target: the run has no {table} entry {name!r} with {metric!r}") from None
+            raise TargetError(f"--target: the run has no {table} entry {name!r} with {metric!r}") from None
 
     def met(self, stat: dict) -> bool:
         """True when the whole 95 % interval satisfies the target."""
         mean, half = stat["mean"], stat["ci95"]
+        if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+            return False  # no figure (e.g. no delivery in the window): nothing shows the target is met
         half = 0.0 if half is None or (isinstance(half, float) and math.isnan(half)) else half
         if self.op in ("<=", "<"):
             bound = mean + half
@@ -77,80 +121,84 @@ class Sizing:
     answer: float | int | None = None
     evidence: list[dict] = field(default_factory=list)  # every point run or reused, in search order
     folder: Path | None = None
+    lo: float | None = None  # the bounds given (None: bracketed from the scenario's value)
+    hi: float | None = None
 
 
-def _value(x: float, integral: bool):
-    return int(round(x)) if integral else float(f"{x:.6g}")
+def size(path: str | Path, knob: str, target: Target, lo: float | None = None, hi: float | None = None, *,
+         largest: bool = False, overrides: list[str] = (), tolerance: float | None = None,
+         out: str | Path | None = None, root: str | Path = "results", workers: int | None = None,
+         scheduler: str | None = None, progress=None, plots: bool = True) -> Sizing:
+    """Search ``knob`` for the smallest (``largest``: largest) value meeting ``target``, in
+    [lo, hi] or, without them, bracketing from the scenario's current value (:mod:`sim.search`).
 
-
-def size(path: str | Path, knob: str, target: Target, lo: float, hi: float, *, largest: bool = False,
-         overrides: list[str] = (), tolerance: float | None = None, out: str | Path | None = None,
-         root: str | Path = "results", workers: int | None = None, scheduler: str | None = None,
-         progress=None, plots: bool = True) -> Sizing:
-    """Bisect ``knob`` in [lo, hi]. The knob must act one way: for the smallest value, meeting the
-    target at v means meeting it at every larger v (cards, trucks, call-off lead); with
-    ``largest``, at every smaller v (distance)."""
+    Everything given is checked before any point runs or any folder is made: the knob (KnobError,
+    with the nearest names), the target (TargetError), lo and hi against the schema (KnobError,
+    ScenarioError), the folder and the Dask scheduler. Ctrl-C raises
+    :class:`~sim.errors.Interrupted` saying how many points were kept.
+    """
     overrides = list(overrides)
     base = load_scenario(path, overrides)
-    integral = float(lo).is_integer() and float(hi).is_integer() and tolerance is None and _is_int_knob(base, knob)
-    tol = 1 if integral else (tolerance or (hi - lo) / 64)
-    folder = Path(out) if out is not None else Path(root) / base.name / f"size-{scenario_hash(base)[:6]}-{knob}"
-    claim_folder(folder, json_ready({"scenario": str(path), "base_hash": scenario_hash(base), "overrides": overrides,
-                               "axes": {knob: "size"}}))
-    result = Sizing(knob, target, largest, folder=folder)
-
-    def evaluate(v) -> bool:
-        point = Point({knob: v}, load_scenario(path, [*overrides, f"{knob}={json.dumps(v)}"]))
-        done = run_points([point], folder, workers, scheduler)
-        summary, _ = read_run(done[point.key])
-        stat = target.stat(summary)
-        ok = target.met(stat)
-        result.evidence.append({"value": v, "mean": stat["mean"], "ci95": stat["ci95"], "n": stat["n"], "met": ok,
-                                "folder": str(done[point.key])})
-        if progress:
-            progress(result.evidence[-1])
-        return ok
-
-    good, bad = (_value(lo, integral), _value(hi, integral)) if largest else (_value(hi, integral), _value(lo, integral))
-    result.answer = _bisect(evaluate, good, bad, tol, integral)
-    _write(result, plots)
+    spec = Knob.of(base, knob)
+    target.check(base)
+    check_bounds(lo, hi)
+    for value, option in ((lo, "--lo"), (hi, "--hi")):
+        if value is not None:
+            spec.check(value, option)
+            load_scenario(path, [*overrides, f"{knob}={json.dumps(spec.value(value))}"])
+    if lo is None or hi is None:
+        starting_value(spec, lo=lo, hi=hi, largest=largest)
+    folder = Path(out) if out is not None else _default_folder(Path(root), base, knob)
+    definition = json_ready({"scenario": str(path), "base_hash": scenario_hash(base), "overrides": overrides,
+                             "axes": {knob: "size"}})
+    check_folder(folder, definition)
+    result = Sizing(knob, target, largest, folder=folder, lo=lo, hi=hi)
+    with Engine(workers, scheduler or os.environ.get("SIM_DASK_SCHEDULER") or None) as engine, \
+            claimed(folder, definition):
+        evaluate = _evaluator(path, overrides, spec, target, folder, engine, result, progress)
+        result.answer = search(evaluate, spec, lo=lo, hi=hi, largest=largest, tolerance=tolerance)
+        _write(result, plots)
     return result
 
 
-def _bisect(evaluate, good, bad, tol, integral):
-    """The value nearest ``bad`` that still meets the target, or None if ``good`` does not."""
-    if not evaluate(good):
-        return None
-    if evaluate(bad):
-        return bad
-    while abs(good - bad) > tol:
-        mid = _value((good + bad) / 2, integral)
-        if mid in (good, bad):
-            break
-        if evaluate(mid):
-            good = mid
-        else:
-            bad = mid
-    return good
+def _default_folder(root: Path, base: Scenario, knob: str) -> Path:
+    """``root/<scenario>/size-<hash>-<knob>``; the knob is made a safe file name and the folder
+    must stay under ``root`` whatever was typed."""
+    folder = root / base.name / f"size-{scenario_hash(base)[:6]}-{slug(knob)}"
+    if not folder.resolve().is_relative_to(root.resolve()):
+        raise SimError(f"--knob {knob!r} would place the results outside {root}")
+    return folder
+
+
+def _evaluator(path, overrides, spec: Knob, target: Target, folder: Path, engine: Engine, result: Sizing, progress):
+    """``evaluate(value) -> met``: runs (or reuses) the point, records it once in the evidence."""
+    seen: dict = {}
+
+    def evaluate(v) -> bool:
+        if v in seen:
+            return seen[v]
+        point = Point({spec.path: v}, load_scenario(path, [*overrides, f"{spec.path}={json.dumps(v)}"]))
+        done = run_points([point], folder, engine)
+        summary, _ = read_run(done[point.key])
+        stat = target.stat(summary)
+        seen[v] = target.met(stat)
+        result.evidence.append({"value": v, "mean": stat["mean"], "ci95": stat["ci95"], "n": stat["n"],
+                                "met": seen[v], "folder": str(done[point.key])})
+        if progress:
+            progress(result.evidence[-1])
+        return seen[v]
+
+    return evaluate
 
 
 def _write(result: Sizing, plots: bool = True) -> None:
     from sim.plots.style import save
     from sim.plots.sweeps import size_plot
-    doc = {"knob": result.knob, "target": str(result.target), "largest": result.largest, "answer": result.answer,
-           "points_run": len(result.evidence), "evidence": result.evidence}
-    (result.folder / "size.json").write_text(json.dumps(json_ready(doc), indent=1), encoding="utf-8")
+    doc = {"knob": result.knob, "target": str(result.target), "largest": result.largest, "lo": result.lo,
+           "hi": result.hi, "answer": result.answer, "points_run": len(result.evidence),
+           "evidence": result.evidence}
+    tmp = result.folder / ".size.json.tmp"
+    tmp.write_text(json.dumps(json_ready(doc), indent=1), encoding="utf-8")
+    os.replace(tmp, result.folder / "size.json")
     if plots:
         save(size_plot(result), result.folder / "plots", "size")
-
-
-def _is_int_knob(scenario, knob: str) -> bool:
-    node = scenario.model_dump(mode="python")
-    for part in knob.split("."):
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, (list, tuple)):
-            node = next((i for i in node if isinstance(i, dict) and i.get("name") == part), None)
-        if node is None:
-            return True  # unset optional knob (e.g. a part's broadcast_cars): whole bounds decide
-    return isinstance(node, int) and not isinstance(node, bool)

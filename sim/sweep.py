@@ -4,7 +4,8 @@ numbers), run in parallel on local processes or a Dask cluster, resumable and ca
 A point is keyed by the hash of its resolved scenario (which holds the seed and replications), and
 its run folder is ``<sweep>/points/<key>``. A point whose folder is complete is never run again, so
 an interrupted sweep loses only the points in flight, and re-running a sweep only fills the gaps.
-Workers return results; only this process writes folders, so a cluster needs no shared disk.
+Where points run is :mod:`sim.engine`; the folder's claim and lock :mod:`sim.sweep_folder`;
+``--expect`` relations :mod:`sim.expectation`.
 """
 
 from __future__ import annotations
@@ -17,19 +18,19 @@ import math
 import os
 import re
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import yaml
 
+from sim.engine import Engine
 from sim.errors import ScenarioError, SimError
+from sim.expectation import Expectation
 from sim.results import json_ready, read_run, save, scenario_hash
-from sim.runner import RunResult, run
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.loader import _Loader
-from sim.stats import mean_ci
+from sim.sweep_folder import check_folder, claimed
 
 SWEEP_KPIS = ("stoppage_min", "stoppages", "availability", "lost_cars", "cars_built", "truck_trips", "truck_km")
 
@@ -132,16 +133,11 @@ def grid(path: str | Path, axes: dict[str, list], overrides: list[str] = ()) -> 
     return points
 
 
-def _run_point(scenario: Scenario) -> RunResult:
-    """One point, all replications, in one worker process (replications run in sequence there)."""
-    return run(scenario, workers=1)
-
-
 Progress = Callable[[int, int, int], None]  # (done, to run, skipped as already complete)
 
 
-def run_points(points: list[Point], folder: Path, workers: int | None = None, scheduler: str | None = None,
-               progress: Progress | None = None, plots: bool = False) -> dict[str, Path]:
+def run_points(points: list[Point], folder: Path, engine: Engine, progress: Progress | None = None,
+               plots: bool = False) -> dict[str, Path]:
     """Run the points not yet complete under ``folder/points``; returns key -> run folder for all."""
     todo, done = [], {}
     for p in points:
@@ -153,7 +149,7 @@ def run_points(points: list[Point], folder: Path, workers: int | None = None, sc
     skipped = len(done)
     if progress:
         progress(0, len(todo), skipped)
-    for count, (point, result) in enumerate(_execute(todo, workers, scheduler), start=1):
+    for count, (point, result) in enumerate(engine.results(todo), start=1):
         target = folder / "points" / point.key
         if not (target / "manifest.json").is_file():
             save(result, out=target, plots=plots)
@@ -161,48 +157,6 @@ def run_points(points: list[Point], folder: Path, workers: int | None = None, sc
         if progress:
             progress(count, len(todo), skipped)
     return done
-
-
-def _execute(points: list[Point], workers: int | None, scheduler: str | None):
-    """Yield (point, result) as points finish, on Dask when a scheduler is given, else locally."""
-    if not points:
-        return
-    if scheduler:
-        yield from _execute_dask(points, scheduler)
-        return
-    workers = max(1, min(workers or os.cpu_count() or 1, len(points)))
-    if workers == 1:
-        for p in points:
-            yield p, _run_point(p.scenario)
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_run_point, p.scenario): p for p in points}
-        try:
-            for future in as_completed(futures):
-                yield futures[future], future.result()
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
-
-
-def _execute_dask(points: list[Point], scheduler: str):
-    try:
-        from dask.distributed import Client, as_completed as dask_completed
-    except ImportError:
-        raise SweepError("--scheduler needs dask.distributed: pip install -e \".[dask]\"") from None
-    try:
-        client = Client(scheduler, timeout=os.environ.get("SIM_DASK_CONNECT_TIMEOUT", "10s"))
-    except (OSError, TimeoutError) as exc:
-        raise SweepError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-    try:
-        futures = client.map(_run_point, [p.scenario for p in points], key=[f"sim-point-{p.key}" for p in points],
-                             pure=False)
-        by_key = {f.key: p for f, p in zip(futures, points)}
-        for future in dask_completed(futures):
-            yield by_key[future.key], future.result()
-    finally:
-        client.close()
 
 
 def sweep_rows(points: list[Point], folders: dict[str, Path]) -> list[dict]:
@@ -235,18 +189,20 @@ def sweep_id(base: Scenario, axes: dict[str, list]) -> str:
 
 
 @dataclass(frozen=True)
-class SweepResult:
-    folder: Path
+class SweepPlan:
+    """A sweep checked and laid out, nothing run or written yet."""
+
+    path: str
     axes: dict[str, list]
     points: list[Point]
-    rows: list[dict]
-    ran: int  # points run now (the others were complete already)
+    folder: Path
+    definition: dict
 
 
-def run_sweep(path: str | Path, vary: Iterable[str] = (), overrides: Iterable[str] = (), *, out: str | Path | None = None,
-              root: str | Path = "results", workers: int | None = None, scheduler: str | None = None,
-              progress: Progress | None = None, plots: bool = True) -> SweepResult:
-    """Run (or resume) the sweep of ``path``: its ``sweep:`` block and ``vary`` (``key.path=values``)."""
+def plan_sweep(path: str | Path, vary: Iterable[str] = (), overrides: Iterable[str] = (), *,
+               out: str | Path | None = None, root: str | Path = "results") -> SweepPlan:
+    """Parse the axes, validate every point's scenario and choose the folder; writes nothing.
+    Raises SweepError or ScenarioError (naming the key path) on bad input."""
     overrides = list(overrides)
     axes = {**sweep_block(path), **parse_vary(vary)}
     if not axes:
@@ -256,7 +212,30 @@ def run_sweep(path: str | Path, vary: Iterable[str] = (), overrides: Iterable[st
     folder = Path(out) if out is not None else Path(root) / base.name / f"sweep-{sweep_id(base, axes)}"
     definition = json_ready({"scenario": str(path), "base_hash": scenario_hash(base), "overrides": overrides,
                              "axes": axes, "points": [{"key": p.key, **p.values} for p in points]})
-    claim_folder(folder, definition)
+    return SweepPlan(str(path), axes, points, folder, definition)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    folder: Path
+    axes: dict[str, list]
+    points: list[Point]
+    rows: list[dict]
+    ran: int  # points run now (the others were complete already)
+    expectations: list[tuple[Expectation, list[str]]] = field(default_factory=list)  # with their violations
+
+
+def run_sweep(path: str | Path, vary: Iterable[str] = (), overrides: Iterable[str] = (), *,
+              expect: Iterable[str] = (), out: str | Path | None = None, root: str | Path = "results",
+              workers: int | None = None, scheduler: str | None = None, progress: Progress | None = None,
+              plots: bool = True) -> SweepResult:
+    """Run (or resume) the sweep of ``path``: its ``sweep:`` block and ``vary`` (``key.path=values``),
+    then check each ``expect`` relation. Everything a planner types (keys, values, expectations, the
+    folder, the Dask scheduler, default ``$SIM_DASK_SCHEDULER``) is checked before any folder is
+    made. Ctrl-C raises :class:`~sim.errors.Interrupted` saying how many points were kept."""
+    plan = plan_sweep(path, vary, overrides, out=out, root=root)
+    expectations = [Expectation.parse(text, plan.axes) for text in expect]
+    check_folder(plan.folder, plan.definition)
     ran = [0]
 
     def counting(done: int, total: int, skipped: int) -> None:
@@ -264,28 +243,16 @@ def run_sweep(path: str | Path, vary: Iterable[str] = (), overrides: Iterable[st
         if progress:
             progress(done, total, skipped)
 
-    folders = run_points(points, folder, workers, scheduler or os.environ.get("SIM_DASK_SCHEDULER"), counting)
-    rows = sweep_rows(points, folders)
-    write_sweep_table(folder, rows)
-    if plots:
-        write_sweep_plots(folder, rows, axes)
-    return SweepResult(folder, axes, points, rows, ran[0])
-
-
-def claim_folder(folder: Path, definition: dict) -> None:
-    """Create the sweep folder, or check that an existing one holds this very sweep."""
-    spec = folder / "sweep.json"
-    if spec.is_file():
-        old = json.loads(spec.read_text(encoding="utf-8"))
-        if old.get("base_hash") != definition["base_hash"] or old.get("axes") != definition["axes"]:
-            raise SweepError(f"{folder} holds a different sweep; choose another --out (nothing was written)")
-        return
-    if folder.exists() and any(p for p in folder.iterdir() if p.name != "points"):
-        raise SweepError(f"{folder} exists and is not a sweep folder; choose another --out (nothing was written)")
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / ".sweep.json.tmp"
-    tmp.write_text(json.dumps(definition, indent=1), encoding="utf-8")
-    os.replace(tmp, spec)
+    keys = {p.key for p in plan.points}
+    with Engine(workers, scheduler or os.environ.get("SIM_DASK_SCHEDULER") or None) as engine, \
+            claimed(plan.folder, plan.definition, keys) as folder:
+        folders = run_points(plan.points, folder, engine, counting)
+        rows = sweep_rows(plan.points, folders)
+        write_sweep_table(folder, rows)
+        if plots:
+            write_sweep_plots(folder, rows, plan.axes)
+    checked = [(e, e.violations(plan.points, plan.folder, plan.axes)) for e in expectations]
+    return SweepResult(plan.folder, plan.axes, plan.points, rows, ran[0], checked)
 
 
 def write_sweep_plots(folder: Path, rows: list[dict], axes: dict[str, list]) -> list[Path]:
@@ -297,47 +264,15 @@ def write_sweep_plots(folder: Path, rows: list[dict], axes: dict[str, list]) -> 
     paths = []
     with staged(folder, "plots") as tmp:
         for kpi in ("stoppage_min", "availability", "truck_km"):
-            paths += save_figure(kpi_lines(rows, axes, kpi), tmp / "plots", f"{kpi}_vs_{_slug(next(iter(axes)))}")
+            paths += save_figure(kpi_lines(rows, axes, kpi), tmp / "plots", f"{kpi}_vs_{slug(next(iter(axes)))}")
         if len(axes) >= 2:
             paths += save_figure(heatmap(rows, axes, "stoppage_min"), tmp / "plots", "heatmap_stoppage_min")
         replace_folder(tmp / "plots", folder / "plots")
     return [folder / "plots" / p.name for p in paths]
 
 
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
-
-
-EXPECT = re.compile(r"^\s*([a-z_]+)\s+(nondecreasing|nonincreasing)\s+in\s+(\S+)\s*$")
-
-
-def check_expectation(result: SweepResult, text: str) -> list[str]:
-    """Violations of ``KPI nondecreasing|nonincreasing in AXIS``: neighbouring points along the axis
-    (other axes fixed) whose paired difference over replications goes the wrong way with 95 %
-    confidence. Noise alone never counts as a violation; a clear reversal does."""
-    m = EXPECT.match(text)
-    if not m:
-        raise SweepError(f"--expect must look like 'stoppage_min nondecreasing in key.path', got {text!r}")
-    kpi, direction, axis = m.groups()
-    if axis not in result.axes:
-        raise SweepError(f"--expect: {axis!r} is not a varied key ({', '.join(result.axes)})")
-    per_rep = {}
-    for p in result.points:
-        summary, _ = read_run(result.folder / "points" / p.key)
-        per_rep[p.key] = np.array([r["kpis"][kpi] for r in summary["per_replication"]], dtype=float)
-    others = [n for n in result.axes if n != axis]
-    lines: dict[tuple, list[Point]] = {}
-    for p in result.points:
-        lines.setdefault(tuple(p.values[n] for n in others), []).append(p)
-    problems = []
-    for fixed, pts in lines.items():
-        pts = sorted(pts, key=lambda p: p.values[axis])
-        for a, b in zip(pts, pts[1:]):
-            d = mean_ci(per_rep[b.key] - per_rep[a.key])
-            wrong = d["mean"] + d["ci95"] < 0 if direction == "nondecreasing" else d["mean"] - d["ci95"] > 0
-            if wrong:
-                where = ", ".join(f"{n} = {v}" for n, v in zip(others, fixed))
-                problems.append(f"{kpi} goes {'down' if direction == 'nondecreasing' else 'up'} from {axis} = "
-                                f"{a.values[axis]} to {b.values[axis]}" + (f" ({where})" if where else "")
-                                + f": {d['mean']:+.2f} ± {d['ci95']:.2f}")
-    return problems
+def slug(text: str, limit: int = 100) -> str:
+    """``text`` as one safe file-name component: letters, digits, ``-``, ``_`` and ``.``, anything
+    else ``_``, never ``.`` or ``..`` alone, at most ``limit`` characters."""
+    name = re.sub(r"[^A-Za-z0-9_.\-]", "_", text)[:limit]
+    return "_" if name.strip(".") == "" else name

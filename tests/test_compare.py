@@ -183,3 +183,19 @@ def test_stock_curve_is_flat_when_the_line_does_not_work():
     xs, ys = sawtooth(np.array([0.0, 10 * h]), np.array([90.0, 40.0]), np.array([100.0, 80.0]), wt)
     points = list(zip((xs / h).tolist(), ys.tolist()))
     assert points == [(0.0, 90.0), (0.0, 100.0), (4.0, 70.0), (6.0, 70.0), (10.0, 40.0), (10.0, 80.0)]
+
+
+def test_compare_warns_when_runs_had_identical_scenarios(tmp_path):
+    """Two runs of one resolved scenario (seed and replications included) can show no effect of a
+    change: the comparison still runs (exit 0) and says so once, on stderr."""
+    same = run(build(kanban_loop(days=0.5)), workers=1)
+    other = run(build(kanban_loop(days=0.5, cards=2)), workers=1)
+    a, a2, b = (save(r, out=tmp_path / n, plots=False) for r, n in ((same, "a"), (same, "a2"), (other, "b")))
+    cli = CliRunner().invoke(app, ["compare", str(a), str(b), str(a2), "--out", str(tmp_path / "cmp")])
+    assert cli.exit_code == 0, cli.output
+    warnings = [line for line in cli.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and f"{a} and {a2} ran identical resolved scenarios" in warnings[0]
+    assert str(b) not in warnings[0]
+    assert json.loads((tmp_path / "cmp" / "compare.json").read_text())["warnings"] == [warnings[0][len("warning: "):]]
+    cli = CliRunner().invoke(app, ["compare", str(a), str(b), "--out", str(tmp_path / "cmp2")])
+    assert cli.exit_code == 0 and "warning" not in cli.stderr

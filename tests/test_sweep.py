@@ -4,17 +4,33 @@ answers known by hand."""
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 from figures import assert_png_drawn
 from micro import jis_loop, kanban_loop
+from typer.testing import CliRunner
 
+import sim.engine as engine_module
 import sim.sweep as sweep_module
-from sim.size import Target, size
-from sim.sweep import SweepError, grid, parse_values, parse_vary, run_sweep
+from sim.cluster import SchedulerError
+from sim.size import Target, TargetError, size
+from sim.cli import app
+from sim.knob import Knob
+from sim.scenario import load_scenario
+from sim.sweep import SweepError, grid, parse_values, parse_vary, run_sweep, slug
+from sim.sweep_folder import FolderError, complete_points
 
 GOLDEN = Path(__file__).parent / "data" / "golden.yaml"
 FAST = ["horizon.days=1.5", "replications=2"]
@@ -77,7 +93,7 @@ def test_a_sweep_resumes_after_an_interruption(tmp_path, monkeypatch):
     vary = ["suppliers.seats.distance_km=1,4,8", "suppliers.seats.trucks=1,2"]
     whole = run_sweep(GOLDEN, vary, FAST, out=tmp_path / "whole", workers=1, plots=False)
     calls = {"n": 0}
-    real = sweep_module._run_point
+    real = engine_module._run_point
 
     def flaky(scenario):
         calls["n"] += 1
@@ -85,13 +101,13 @@ def test_a_sweep_resumes_after_an_interruption(tmp_path, monkeypatch):
             raise KeyboardInterrupt  # Ctrl-C while the third point runs
         return real(scenario)
 
-    monkeypatch.setattr(sweep_module, "_run_point", flaky)
+    monkeypatch.setattr(engine_module, "_run_point", flaky)
     with pytest.raises(KeyboardInterrupt):
         run_sweep(GOLDEN, vary, FAST, out=tmp_path / "cut", workers=1, plots=False)
     points = tmp_path / "cut" / "points"
     assert len([p for p in points.iterdir() if (p / "manifest.json").is_file()]) == 2
     assert not [p for p in points.iterdir() if not (p / "manifest.json").is_file()]  # nothing half-written
-    monkeypatch.setattr(sweep_module, "_run_point", real)
+    monkeypatch.setattr(engine_module, "_run_point", real)
     resumed = run_sweep(GOLDEN, vary, FAST, out=tmp_path / "cut", workers=1, plots=False)
     assert resumed.ran == 4
     strip = lambda rows: [{k: v for k, v in r.items() if k != "folder"} for r in rows]  # noqa: E731
@@ -102,7 +118,7 @@ def test_a_sweep_resumes_after_an_interruption(tmp_path, monkeypatch):
 
 def test_a_folder_holding_another_sweep_is_refused(tmp_path):
     run_sweep(GOLDEN, ["suppliers.seats.trucks=1,2"], FAST, out=tmp_path / "s", workers=1, plots=False)
-    with pytest.raises(SweepError, match="different sweep"):
+    with pytest.raises(FolderError, match="different sweep"):
         run_sweep(GOLDEN, ["suppliers.seats.trucks=1,3"], FAST, out=tmp_path / "s", workers=1, plots=False)
 
 
@@ -165,7 +181,7 @@ def test_size_reports_no_answer_when_the_range_cannot_meet_it(tmp_path):
 @pytest.mark.parametrize("text", ["stoppage_min", "stoppage <= 0", "stoppage_min == 0", "by_part.x.colour <= 1",
                                   "by_part.stoppage_min <= 0"])
 def test_bad_targets(text):
-    with pytest.raises(SweepError):
+    with pytest.raises(TargetError):
         Target.parse(text)
 
 
@@ -176,12 +192,14 @@ def test_target_needs_the_whole_interval():
 
 
 def test_dask_cluster_gives_the_same_numbers_as_local_processes(tmp_path):
-    """A real dask.distributed LocalCluster with two worker processes."""
+    """A real dask.distributed LocalCluster with two worker processes, on 127.0.0.1 only."""
     from dask.distributed import LocalCluster
 
     vary = ["suppliers.seats.distance_km=1,6", "suppliers.seats.trucks=1,2"]
     local = run_sweep(GOLDEN, vary, FAST, out=tmp_path / "local", workers=2, plots=False)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0") as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         on_dask = run_sweep(GOLDEN, vary, FAST, out=tmp_path / "dask", scheduler=cluster.scheduler_address,
                             plots=False)
     assert on_dask.ran == 4
@@ -190,14 +208,11 @@ def test_dask_cluster_gives_the_same_numbers_as_local_processes(tmp_path):
 
 def test_an_unreachable_scheduler_is_a_planner_error(tmp_path, monkeypatch):
     monkeypatch.setenv("SIM_DASK_CONNECT_TIMEOUT", "2s")
-    with pytest.raises(SweepError, match="cannot reach the Dask scheduler"):
+    with pytest.raises(SchedulerError, match="no Dask scheduler at tcp://127.0.0.1:1"):
         run_sweep(GOLDEN, ["suppliers.seats.trucks=1,2"], FAST, out=tmp_path / "s", scheduler="tcp://127.0.0.1:1")
 
 
 def test_expectation_passes_when_it_holds_and_fails_on_a_clear_reversal(tmp_path):
-    from typer.testing import CliRunner
-
-    from sim.cli import app
     args = ["sweep", str(GOLDEN), "--vary", "suppliers.seats.distance_km=1,8,20", "--set", "horizon.days=1.5",
             "--out", str(tmp_path / "s"), "--workers", "1"]
     ok = CliRunner().invoke(app, [*args, "--expect", "stoppage_min nondecreasing in suppliers.seats.distance_km"])
@@ -207,6 +222,11 @@ def test_expectation_passes_when_it_holds_and_fails_on_a_clear_reversal(tmp_path
     assert bad.exit_code == 1
     assert "expectation FAILED" in bad.output
     assert "stoppage_min goes up from suppliers.seats.distance_km = 1 to 8" in bad.output
+    both = CliRunner().invoke(app, [*args, "--expect", "stoppage_min nondecreasing in suppliers.seats.distance_km",
+                                    "--expect", "stoppage_min nonincreasing in suppliers.seats.distance_km"])
+    assert both.exit_code == 1  # each expectation is reported on its own (a failing one used to fail them all)
+    assert "expectation holds: stoppage_min nondecreasing" in both.stdout
+    assert "expectation FAILED: stoppage_min nonincreasing" in both.stdout
 
 
 def test_the_committed_ci_sweep_is_a_valid_sweep():
@@ -221,3 +241,390 @@ def test_target_on_one_part(tmp_path):
     found = size(path, "suppliers.sup.parts.part.cards", Target.parse("by_part.part.stoppage_min <= 0"), 1, 16,
                  out=tmp_path / "size", workers=1)
     assert found.answer == 3
+
+
+# --- bad input: one line, exit 2, nothing written, before any point runs ------------------------------
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def invoke(*args):
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    return result.exit_code, ANSI.sub("", result.stdout), ANSI.sub("", result.stderr)
+
+
+def one_error_line(stderr: str) -> str:
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), stderr
+    return lines[0]
+
+
+def tree(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+@pytest.fixture
+def no_point_runs(monkeypatch):
+    """Fail the test if any point starts: bad input must be refused before."""
+    def refuse(scenario):
+        raise AssertionError("a point ran before the bad input was refused")
+    monkeypatch.setattr(engine_module, "_run_point", refuse)
+    monkeypatch.setattr(engine_module, "run", refuse)
+
+
+@pytest.fixture
+def kanban(tmp_path, monkeypatch) -> Path:
+    """The micro kanban loop as a file in an otherwise empty working folder."""
+    monkeypatch.chdir(tmp_path)
+    return write(tmp_path, kanban_loop(cards=6, pack=4, trucks=4))
+
+
+CARDS = "suppliers.sup.parts.part.cards"
+BAD_INPUT = [
+    (["size", "{s}", "--knob", CARDS, "--target", "stoppage_min <= 0", "--lo", "5", "--hi", "1"],
+     "--lo 5 is above --hi 1"),
+    (["size", "{s}", "--knob", "suppliers.sup.parts.part.card", "--target", "stoppage_min <= 0"],
+     "no key 'card' under suppliers.sup.parts.part (did you mean cards?)"),
+    (["size", "{s}", "--knob", "../../../../x", "--target", "stoppage_min <= 0", "--lo", "1", "--hi", "2"],
+     "a key path is names joined by single dots"),
+    (["size", "{s}", "--knob", "suppliers.sup/x.trucks", "--target", "stoppage_min <= 0"],
+     "no item named 'sup/x' under suppliers (did you mean sup?)"),
+    (["size", "{s}", "--knob", CARDS, "--target", "stopage_min <= 0"], "'stopage_min' is not a KPI (did you mean "
+                                                                       "stoppage_min?)"),
+    (["size", "{s}", "--knob", CARDS, "--target", "by_part.prt.stoppage_min <= 0"],
+     "no part 'prt' in micro-kanban (did you mean part?)"),
+    (["size", "{s}", "--knob", CARDS, "--target", "by_supplier.sop.stoppage_min <= 0"],
+     "no supplier 'sop' in micro-kanban (did you mean sup?)"),
+    (["size", "{s}", "--knob", CARDS, "--target", "by_part.part.jis_margin_min_p5 >= 0"],
+     "jis_margin_min_p5 is not reported for part, a kanban part"),
+    (["size", "{s}", "--knob", CARDS, "--target", "stoppage_min <= 0", "--lo", "0", "--hi", "4"],
+     "--lo 0: suppliers.sup.parts.part.cards must be at least 1"),
+    (["size", "{s}", "--knob", "suppliers.sup.parts.part.station", "--target", "stoppage_min <= 0", "--lo", "1",
+      "--hi", "9"], "station 9 is beyond the line's 2 stations"),
+    (["sweep", "{s}", "--vary", "suppliers.sup.trucks=1,2", "--expect", "stoppage_min rises with trucks"],
+     "--expect must look like"),
+    (["sweep", "{s}", "--vary", "suppliers.sup.trucks=1,2", "--expect", "stopage_min nonincreasing in "
+      "suppliers.sup.trucks"], "'stopage_min' is not a KPI (did you mean stoppage_min?)"),
+    (["sweep", "{s}", "--vary", "suppliers.sup.trucks=1,2", "--expect", "stoppage_min nonincreasing in "
+      "suppliers.sup.truck"], "'suppliers.sup.truck' is not a varied key (did you mean suppliers.sup.trucks?)"),
+    (["sweep", "{s}", "--vary", "suppliers.sup.trucks=1,2", "--out", "{file}/sweep"], "is a file"),
+    (["size", "{s}", "--knob", CARDS, "--target", "stoppage_min <= 0", "--out", "{file}/size"], "is a file"),
+    (["sweep", "{s}", "--vary", "suppliers.sup.trucks=1,2", "--out", "{file}"], "is a file, not a folder"),
+    (["sweep", "{s}", "--vary", "suppliers.sup.trucks=1,2", "--scheduler", "127.0.0.1:8786"],
+     "is not a Dask scheduler address (--scheduler or SIM_DASK_SCHEDULER): give one as tcp://host:port"),
+    (["size", "{s}", "--knob", CARDS, "--target", "stoppage_min <= 0", "--scheduler", "tcp://127.0.0.1"],
+     "is not a Dask scheduler address (--scheduler or SIM_DASK_SCHEDULER): give one as tcp://host:port"),
+]
+
+
+@pytest.mark.parametrize("args, words", BAD_INPUT, ids=[" ".join(a[2:4]) + " " + w[:20] for a, w in BAD_INPUT])
+def test_bad_input_is_one_line_before_anything_runs_or_is_written(kanban, no_point_runs, args, words):
+    (kanban.parent / "a-file").write_text("not a folder")
+    before = tree(kanban.parent)
+    code, _, stderr = invoke(*[a.format(s=kanban, file=kanban.parent / "a-file") for a in args])
+    assert code == 2
+    assert words in one_error_line(stderr)
+    assert tree(kanban.parent) == before
+
+
+def test_an_unwritable_out_folder_is_refused(kanban, no_point_runs, monkeypatch):
+    """Mode 555, and for root, whom modes do not stop, mkdir refused there as on a read-only mount."""
+    ro = kanban.parent / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    real = os.mkdir
+
+    def mkdir(path, *args, **kwargs):
+        if Path(path).absolute().is_relative_to(ro):
+            raise PermissionError(errno.EROFS, "Read-only file system", str(path))
+        return real(path, *args, **kwargs)
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    for args in (["sweep", kanban, "--vary", "suppliers.sup.trucks=1,2"],
+                 ["size", kanban, "--knob", CARDS, "--target", "stoppage_min <= 0"]):
+        for out in (ro / "x", ro):
+            code, _, stderr = invoke(*args, "--out", out)
+            line = one_error_line(stderr)
+            assert code == 2 and f"cannot create {out}" in line and "not writable" in line, line
+    monkeypatch.undo()
+    ro.chmod(0o755)
+    assert tree(ro) == []
+
+
+def test_sizing_folder_names_stay_under_the_results_folder(tmp_path):
+    assert slug("../../../../x") == ".._.._.._.._x" and "/" not in slug("a/b\\c") and slug("..") == "_"
+    path = write(tmp_path, kanban_loop(cards=3, pack=4, trucks=4))
+    found = size(path, CARDS, Target.parse("stoppage_min <= 0"), 3, 3, root=tmp_path / "results", workers=1)
+    assert found.folder.resolve().parent == (tmp_path / "results" / "micro-kanban").resolve()
+    assert found.folder.name.startswith("size-") and found.folder.name.endswith("-" + CARDS)
+
+
+# --- sizing without bounds ---------------------------------------------------------------------------
+
+def test_size_brackets_from_the_scenario_value(tmp_path):
+    """Cards start at the scenario's 6. tests/test_analytic.py derives that 3 cards never stop the
+    line and 2 do, so: 6 meets, halve to 3 (meets), to 1 (misses), bisect at 2 (misses): 3."""
+    path = write(tmp_path, kanban_loop(cards=6, pack=4, trucks=4))
+    found = size(path, CARDS, Target.parse("stoppage_min <= 0"), out=tmp_path / "size", workers=1)
+    assert found.answer == 3
+    assert [e["value"] for e in found.evidence] == [6, 3, 1, 2]
+    assert [e["met"] for e in found.evidence] == [True, True, False, False]
+
+
+def test_size_brackets_the_largest_distance(tmp_path):
+    """From the scenario's 5 km (met) it doubles to 10 km (missed) and bisects 5..10 to 5/64 km;
+    the limit derived above is 6.5 km."""
+    path = write(tmp_path, kanban_loop(cards=3, pack=4, trucks=4, days=0.5))
+    found = size(path, "suppliers.sup.distance_km", Target.parse("stoppage_min <= 0"), largest=True,
+                 out=tmp_path / "size", workers=1)
+    assert [e["value"] for e in found.evidence][:3] == [5.0, 10.0, 7.5]
+    assert 6.5 - 5 / 64 <= found.answer <= 6.5
+    assert not any(e["met"] for e in found.evidence if e["value"] > found.answer)
+
+
+def test_size_cli_without_bounds_prints_the_answer(kanban):
+    code, stdout, stderr = invoke("size", kanban, "--knob", CARDS, "--target", "stoppage_min <= 0", "--workers", "1")
+    assert code == 0, stderr
+    assert "smallest suppliers.sup.parts.part.cards meeting stoppage_min <= 0 with 95 % confidence: 3 (4 points run)" \
+        in " ".join(stdout.split())
+    assert [line.split("=")[1].split(":")[0].strip() for line in stderr.splitlines()] == ["6", "3", "1", "2"]
+
+
+# --- Dask: whatever listens on the port, one line within the timeout, no folder --------------------------
+
+@pytest.fixture
+def garbage_server():
+    """A plain TCP service on 127.0.0.1 that greets every connection with text and bytes that are
+    not Dask's protocol (read as a frame length they ask for exabytes)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve():
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n" + bytes(range(256)))
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    server.close()
+
+
+@pytest.fixture
+def http_server():
+    """A tiny HTTP server on 127.0.0.1: it waits for a request, so it never sends a Dask handshake."""
+    from http.server import HTTPServer, SimpleHTTPRequestHandler
+    server = HTTPServer(("127.0.0.1", 0), SimpleHTTPRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("service, why", [("garbage_server", "does not speak the Dask protocol"),
+                                          ("http_server", "sent no Dask handshake within 2 s")])
+@pytest.mark.parametrize("command", ["sweep", "size"])
+def test_a_port_without_a_dask_scheduler_is_one_line_within_the_timeout(request, kanban, no_point_runs,
+                                                                       monkeypatch, service, why, command):
+    port = request.getfixturevalue(service)
+    monkeypatch.setenv("SIM_DASK_CONNECT_TIMEOUT", "2s")
+    args = (["--vary", "suppliers.sup.trucks=1,2"] if command == "sweep" else
+            ["--knob", CARDS, "--target", "stoppage_min <= 0"])
+    before = tree(kanban.parent)
+    started = time.monotonic()
+    code, _, stderr = invoke(command, kanban, *args, "--scheduler", f"tcp://127.0.0.1:{port}")
+    assert time.monotonic() - started < 2 + 3  # the timeout, plus start-up; it used to hang or exhaust memory
+    assert code == 2
+    line = one_error_line(stderr)
+    assert line.startswith(f"error: no Dask scheduler at tcp://127.0.0.1:{port} (") and why in line
+    assert tree(kanban.parent) == before  # no sweep-<id>/ folder left behind
+
+
+def test_a_closed_port_and_a_bad_timeout_are_one_line(kanban, no_point_runs, monkeypatch):
+    with socket.create_server(("127.0.0.1", 0)) as s:
+        port = s.getsockname()[1]  # closed again below: nothing listens there
+    monkeypatch.setenv("SIM_DASK_CONNECT_TIMEOUT", "500ms")
+    code, _, stderr = invoke("sweep", kanban, "--vary", "suppliers.sup.trucks=1,2", "--scheduler",
+                             f"tcp://127.0.0.1:{port}")
+    assert code == 2 and f"no Dask scheduler at tcp://127.0.0.1:{port} (" in one_error_line(stderr)
+    monkeypatch.setenv("SIM_DASK_SCHEDULER", "127.0.0.1:8786")  # the default address is checked as well
+    code, _, stderr = invoke("sweep", kanban, "--vary", "suppliers.sup.trucks=1,2")
+    assert code == 2 and "'127.0.0.1:8786' is not a Dask scheduler address" in one_error_line(stderr)
+    monkeypatch.setenv("SIM_DASK_CONNECT_TIMEOUT", "soon")
+    code, _, stderr = invoke("sweep", kanban, "--vary", "suppliers.sup.trucks=1,2", "--scheduler",
+                             f"tcp://127.0.0.1:{port}")
+    assert code == 2 and "SIM_DASK_CONNECT_TIMEOUT='soon'" in one_error_line(stderr)
+    assert tree(kanban.parent) == ["micro-kanban.yaml"]
+
+
+def test_a_service_that_starts_listening_late_is_still_probed():
+    """A refused connection is tried again within the timeout (a scheduler started in the same
+    shell line may not listen yet): here a non-Dask service comes up after 0.5 s."""
+    from sim.cluster import check_scheduler
+    with socket.create_server(("127.0.0.1", 0)) as s:
+        port = s.getsockname()[1]
+    servers = []
+
+    def late():
+        time.sleep(0.5)
+        servers.append(socket.create_server(("127.0.0.1", port)))
+        conn, _ = servers[0].accept()
+        with conn:
+            conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
+    thread = threading.Thread(target=late, daemon=True)
+    thread.start()
+    with pytest.raises(SchedulerError, match="does not speak the Dask protocol"):
+        check_scheduler(f"tcp://127.0.0.1:{port}", timeout=5)
+    thread.join()
+    servers[0].close()
+
+
+# --- two sweeps on one folder --------------------------------------------------------------------------
+
+def sim_process(*args, cwd: Path) -> subprocess.Popen:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200",
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.Popen([sys.executable, "-m", "sim", *map(str, args)], cwd=cwd, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_a_second_sweep_on_a_folder_in_use_is_refused_and_the_first_finishes(tmp_path):
+    """Two processes on one sweep folder used to race for the same point folders and one crashed
+    with a traceback. The second now refuses at once; the first finishes; a third resumes it."""
+    args = ["sweep", GOLDEN, "--vary", "suppliers.seats.distance_km=1:5:1", "--days", "6", "--replications", "2",
+            "--workers", "1", "--out", tmp_path / "s"]
+    first = sim_process(*args, cwd=tmp_path)
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "s" / "sweep.json").is_file():  # the first holds the folder from here on
+        assert first.poll() is None and time.monotonic() < deadline, first.communicate()
+        time.sleep(0.05)
+    second = sim_process(*args, cwd=tmp_path)
+    out2, err2 = second.communicate(timeout=120)
+    out1, err1 = first.communicate(timeout=300)
+    assert first.returncode == 0, err1
+    assert second.returncode == 2, (out2, err2)
+    assert "is in use by another sim sweep or sim size" in one_error_line(err2)
+    assert "5 points (5 run now)" in out1
+    third = sim_process(*args, cwd=tmp_path)
+    out3, err3 = third.communicate(timeout=120)
+    assert third.returncode == 0 and "5 points (0 run now)" in out3, err3
+
+
+# --- Ctrl-C: say what was kept -----------------------------------------------------------------------
+
+def interrupt_at(monkeypatch, call: int):
+    real, calls = engine_module._run_point, {"n": 0}
+
+    def flaky(scenario):
+        calls["n"] += 1
+        if calls["n"] == call:
+            raise KeyboardInterrupt  # Ctrl-C while this point runs
+        return real(scenario)
+    monkeypatch.setattr(engine_module, "_run_point", flaky)
+
+
+def test_ctrl_c_of_a_sweep_says_what_was_kept(kanban, monkeypatch):
+    interrupt_at(monkeypatch, 3)
+    args = ["sweep", kanban, "--vary", "suppliers.sup.trucks=1,2,3", "--vary", "suppliers.sup.distance_km=2,4",
+            "--workers", "1", "--out", kanban.parent / "s"]
+    code, _, stderr = invoke(*args)
+    assert code == 130
+    assert stderr.strip() == (f"interrupted: 2 of 6 points kept in {kanban.parent / 's'}; run the same command "
+                              "again to resume")
+    assert complete_points(kanban.parent / "s") == 2
+    monkeypatch.undo()
+    monkeypatch.chdir(kanban.parent)
+    code, stdout, _ = invoke(*args)
+    assert code == 0 and "6 points (4 run now)" in stdout
+
+
+def test_ctrl_c_before_any_point_finished_leaves_nothing(kanban, monkeypatch):
+    interrupt_at(monkeypatch, 1)
+    code, _, stderr = invoke("sweep", kanban, "--vary", "suppliers.sup.trucks=1,2", "--workers", "1")
+    assert code == 130 and stderr.strip() == "interrupted: nothing was written"
+    assert tree(kanban.parent) == ["micro-kanban.yaml"]  # not even results/micro-kanban/sweep-<id>/
+
+
+def test_ctrl_c_of_a_sizing_says_what_was_kept(kanban, monkeypatch):
+    real, calls = engine_module.run, {"n": 0}
+
+    def flaky(scenario, **kw):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(scenario, **kw)
+    monkeypatch.setattr(engine_module, "run", flaky)
+    code, _, stderr = invoke("size", kanban, "--knob", CARDS, "--target", "stoppage_min <= 0", "--out",
+                             kanban.parent / "z")
+    assert code == 130
+    assert stderr.strip().endswith(f"interrupted: 2 points kept in {kanban.parent / 'z'}; run the same command "
+                                   "again to reuse them")
+
+
+# --- the README's and the help's examples run as written on the shipped scenarios --------------------
+
+ROOT = Path(__file__).parents[1]
+
+
+class ReachedFirstPoint(Exception):
+    """Everything the command was given passed its checks: it is about to run its first point."""
+
+
+def readme_commands(command: str) -> list[list[str]]:
+    """Every ``sim COMMAND ...`` line of the README's bash blocks, as arguments (continuations
+    joined, comments dropped)."""
+    found = []
+    for block in re.findall(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            words = shlex.split(line, comments=True)
+            if words[:2] == ["sim", command]:
+                found.append(words[1:])
+    return found
+
+
+@pytest.mark.parametrize("args", readme_commands("sweep") + readme_commands("size"), ids=lambda a: " ".join(a)[:70])
+def test_readme_examples_pass_every_check(args, tmp_path, monkeypatch):
+    """Each README example for sweep and size gets as far as running its first point (the figures
+    it quotes were measured with exactly these commands). The Dask example is checked against a
+    scheduler of its own elsewhere; here it runs without."""
+    def reached(*a, **k):
+        raise ReachedFirstPoint
+    monkeypatch.setattr(engine_module.Engine, "results", reached)
+    monkeypatch.chdir(ROOT)
+    if "--scheduler" in args:
+        at = args.index("--scheduler")
+        args = args[:at] + args[at + 2:]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])
+    assert isinstance(result.exception, ReachedFirstPoint), result.stderr
+    assert readme_commands("sweep") and readme_commands("size")
+
+
+def test_help_examples_name_keys_of_the_shipped_scenarios():
+    sc = load_scenario(ROOT / "scenarios" / "nanshan.yaml")
+    help_text = " ".join(CliRunner().invoke(app, [cmd, "--help"], env={"COLUMNS": "400"}).stdout
+                         for cmd in ("run", "validate", "sweep", "size", "compare"))
+    paths = set(re.findall(r"\bsuppliers\.[A-Za-z0-9_.-]*[A-Za-z0-9_]", help_text))
+    assert paths  # the help does give examples
+    for path in paths:
+        Knob.of(sc, path)  # raises, naming the wrong step, if the example names a key nanshan lacks
+    for target in re.findall(r"'((?:by_part|by_supplier)\.[^']*)'", help_text):
+        Target.parse(target).check(sc)
+
+
+def test_no_example_points_at_a_real_looking_network_address():
+    """Examples use 127.0.0.1, or HOST-style placeholders that cannot resolve."""
+    files = [ROOT / "README.md", *ROOT.glob("docs/**/*.md"), *ROOT.glob("sim/**/*.py"), *ROOT.glob("tests/*.py"),
+             *ROOT.glob("scenarios/**/*.yaml"), *ROOT.glob(".ci/*"), ROOT / "pyproject.toml"]
+    ip = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})(?![\w.])")
+    url = re.compile(r"\btcp://([A-Za-z0-9.-]+)")
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for address in ip.findall(text) + url.findall(text):
+            assert address.startswith("127.") or address.isupper() or address.lower() == "host", (path, address)
