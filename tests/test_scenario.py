@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import numpy as np
 import pydantic
 import pytest
 import micro
@@ -784,3 +785,62 @@ def test_set_null_deletes_a_key_as_extends_does(tiny_file):
     assert sc.seed == 5
     assert load_scenario(tiny_file, overrides=["seed=5", "seed=null"]).seed == 0  # back to the default
     assert load_scenario(tiny_file, overrides=["disruptions=null"]).disruptions == ()
+
+
+# --- shifts: no overlap, unique names (issue 7, item 2) -----------------------------------------------
+
+
+def _shifts(*spans, name=None):
+    """A calendar of shifts "HH:MM-HH:MM" named s0, s1, ... (or all ``name``)."""
+    return {"shifts": [{"name": name or f"s{n}", "start": span[:5], "end": span[6:]} for n, span in enumerate(spans)]}
+
+
+@pytest.mark.parametrize("spans, path, words", [
+    # 06-14 and 12-22 both work 12:00-14:00: shifts.csv planned 1,770 cars against a KPI of 1,530
+    (("06:00-14:00", "12:00-22:00"), "calendar.shifts.s1", "overlaps the shift s0 (06:00-14:00) from 12:00 to 14:00"),
+    # a night shift reaches into the next day's early shift, whichever is written first
+    (("22:00-06:00", "05:00-13:00"), "calendar.shifts.s1", "overlaps the shift s0 (22:00-06:00) from 05:00 to 06:00"),
+    (("05:00-13:00", "22:00-06:00"), "calendar.shifts.s1", "overlaps the shift s0 (05:00-13:00) from 05:00 to 06:00"),
+    (("00:00-24:00", "06:00-14:00"), "calendar.shifts.s1", "from 06:00 to 14:00"),
+    (("06:00-14:00", "14:00-22:00", "21:00-23:00"), "calendar.shifts.s2", "overlaps the shift s1"),
+    (("08:00-16:00", "08:00-16:00"), "calendar.shifts.s1", "from 08:00 to 16:00"),
+])
+def test_overlapping_shifts_are_rejected(spans, path, words):
+    exc = error_of(mutated(lambda d: d.update(calendar=_shifts(*spans))))
+    assert exc.path == path
+    assert words in exc.problem and "shifts must not overlap" in exc.problem
+
+
+def test_overlap_in_a_supplier_calendar_is_rejected_too():
+    exc = error_of(mutated(lambda d: seats(d).update(calendar=_shifts("06:00-14:00", "13:00-15:00"))))
+    assert exc.path == "suppliers.seats.calendar.shifts.s1"
+
+
+def test_two_shifts_with_one_name_are_rejected():
+    exc = error_of(mutated(lambda d: d.update(calendar=_shifts("06:00-14:00", "14:00-22:00", name="day"))))
+    assert (exc.path, exc.problem) == ("calendar.shifts", "two shifts are named 'day'")
+
+
+@pytest.mark.parametrize("spans", [
+    ("22:00-06:00", "06:00-14:00", "14:00-22:00"),  # three shifts that touch, one across midnight
+    ("00:00-08:00", "08:00-16:00", "16:00-24:00"),
+    ("06:00-14:00",),
+], ids=["night-early-late", "midnight-to-midnight", "one"])
+def test_shifts_that_only_touch_are_fine(spans):
+    assert len(scenario_from_dict(mutated(lambda d: d.update(calendar=_shifts(*spans)))).calendar.shifts) == len(spans)
+
+
+def test_planned_cars_per_shift_add_up_to_the_run_kpi():
+    """Early 06:00-14:00 with a 30 min break and late 14:00-22:00 with a 30 min break, every day, 60 s
+    takt, 1 day, no warm-up: each shift plans (8 h - 0.5 h) x 60 = 450 cars, the day 900. The sum of
+    shifts.csv and the run KPI are the same 900."""
+    from sim.metrics import Frame, measure, shift_table
+    from sim.model import run_replication
+    calendar = {"shifts": [
+        {"name": "early", "start": "06:00", "end": "14:00", "breaks": [{"start": "10:00", "end": "10:30"}]},
+        {"name": "late", "start": "14:00", "end": "22:00", "breaks": [{"start": "18:00", "end": "18:30"}]}]}
+    sc = scenario_from_dict(tiny() | {"calendar": calendar, "horizon": {"days": 1}})
+    table = shift_table(Frame.of(sc), np.empty(0))
+    assert list(table["shift"]) == ["early", "late"]
+    assert list(table["planned"]) == [450.0, 450.0]
+    assert measure(Frame.of(sc), run_replication(sc, 0).tables)["kpis"]["cars_planned"] == 900.0
