@@ -22,13 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from sim.errors import ScenarioError, SimError
 from sim.results import json_ready, read_run, save, scenario_hash
 from sim.runner import RunResult, run
 from sim.scenario import Scenario, load_scenario
-from sim.scenario.loader import _Loader
+from sim.scenario.yamltext import YamlValueError, read_value
 from sim.stats import mean_ci
 
 SWEEP_KPIS = ("stoppage_min", "stoppages", "availability", "lost_cars", "cars_built", "truck_trips", "truck_km")
@@ -51,7 +50,10 @@ def parse_values(text: str, where: str = "--vary") -> list:
         except ValueError:
             raise SweepError(f"{where}: range ends must be numbers, got {text!r}") from None
         return _range(start, stop, parts[2], text, where)
-    values = [yaml.load(v, Loader=_Loader) for v in text.split(",") if v.strip()]
+    try:
+        values = [read_value(v) for v in text.split(",") if v.strip()]
+    except YamlValueError as exc:
+        raise SweepError(f"{where}: {exc}") from None
     if not values:
         raise SweepError(f"{where}: no values in {text!r}")
     return values

@@ -339,7 +339,7 @@ def test_run_real_process(tmp_path, good):
 def test_error_line_keeps_square_brackets(good):
     code, _, err = invoke("validate", good, "--set", "suppliers[seats].trucks=3")
     assert code == 2
-    assert_one_error_line(err, "suppliers[seats]", "unknown key")
+    assert_one_error_line(err, "suppliers[seats]", "is not a key, '*' or key[field=value]")
 
 
 def test_closing_tag_in_a_set_path_is_not_a_traceback(tmp_path, good):
@@ -353,3 +353,45 @@ def test_out_below_a_file_is_a_planner_error(tmp_path, good):
     code, _, err = invoke("run", good, "--days", "1", "--out", tmp_path / "afile" / "run", "--no-plots",
                           "--workers", "1")
     assert code == 2
+
+
+# --- input that is not scenario text: one line, exit 2, nothing written (issue 7, item 6) -------------
+
+
+def _limited_memory():  # a child that reads /dev/zero without a size cap fails fast instead of filling memory
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+
+@pytest.mark.parametrize("content, words", [
+    ("name: café\n".encode("latin-1"), "not a UTF-8 text file (byte 0xe9 on line 1)"),
+    ("name: x\n".encode("utf-16"), "not a UTF-8 text file (it is UTF-16 or UTF-32)"),
+    (b"\x7fELF\x02\x01\x01\x00\x00\x00", "not a UTF-8 text file (a NUL byte on line 1"),
+    (b"extends: /dev/zero\n", "/dev/zero: is a device, not a scenario file"),
+], ids=["latin-1", "utf-16", "binary", "extends-dev-zero"])
+def test_run_of_a_file_that_is_not_text_is_one_line_and_writes_nothing(tmp_path, content, words):
+    (tmp_path / "odd.yaml").write_bytes(content)
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")} | {"NO_COLOR": "1"}
+    for extra in (["--out", "x"], []):
+        proc = subprocess.run([sim_exe(), "run", "odd.yaml", "--no-plots", *extra], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=60, env=env, preexec_fn=_limited_memory)
+        assert proc.returncode == 2
+        assert_one_error_line(proc.stderr, words)
+        assert [p.name for p in tmp_path.iterdir()] == ["odd.yaml"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["validate", "{good}", "--set", "line.takt_s=[1,"],
+     ["good.yaml: line.takt_s: the --set value '[1,' is not valid YAML (line 1, column 4:"]),
+    (["run", "{good}", "--set", "line.models={A: 1", "--out", "{tmp}/x"], ["line.models: the --set value '{A: 1'"]),
+    (["sweep", "{good}", "--vary", "line.takt_s=60,{a", "--out", "{tmp}/x"],
+     ["--vary line.takt_s: '{a' is not valid YAML (line 1, column 3:"]),
+    (["size", "{good}", "--knob", "suppliers.bolts.trucks", "--target", "stoppage_min <= 0", "--lo", "1", "--hi", "3",
+      "--set", "line.takt_s=[1,", "--out", "{tmp}/x"], ["line.takt_s: the --set value '[1,'"]),
+], ids=["validate", "run", "sweep", "size"])
+def test_a_value_that_is_not_yaml_is_one_line(tmp_path, good, monkeypatch, args, words):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = invoke(*[a.replace("{good}", str(good)).replace("{tmp}", str(tmp_path)) for a in args])
+    assert code == 2 and out == ""
+    assert_one_error_line(err, *words)
+    assert [p.name for p in tmp_path.iterdir()] == ["good.yaml"]

@@ -7,6 +7,8 @@ are what a planner reads. Scenarios are built as dicts in this file and written 
 from __future__ import annotations
 
 import copy
+import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -844,3 +846,219 @@ def test_planned_cars_per_shift_add_up_to_the_run_kpi():
     assert list(table["shift"]) == ["early", "late"]
     assert list(table["planned"]) == [450.0, 450.0]
     assert measure(Frame.of(sc), run_replication(sc, 0).tables)["kpis"]["cars_planned"] == 900.0
+
+
+# --- files that are not scenario text, and values that are not YAML (issue 7, item 6) ----------------
+
+
+GOOD_TEXT = yaml.safe_dump(tiny(), sort_keys=False)
+
+
+@pytest.mark.parametrize("content, words", [
+    ("name: café\n".encode("latin-1") + GOOD_TEXT.encode(), "not a UTF-8 text file (byte 0xe9 on line 1): save it as UTF-8"),
+    (GOOD_TEXT.encode("utf-16"), "not a UTF-8 text file (it is UTF-16 or UTF-32): save it as UTF-8"),
+    (GOOD_TEXT.encode("utf-32"), "not a UTF-8 text file (it is UTF-16 or UTF-32): save it as UTF-8"),
+    (GOOD_TEXT.encode("utf-16-le"), "not a UTF-8 text file (a NUL byte on line 1: a binary file?)"),
+    (b"name: x\n\x00\x01\x02\xff", "not a UTF-8 text file (a NUL byte on line 2: a binary file?)"),
+    (b"name: x\ndescription: a\x01b\n", "not valid YAML: character #x0001 at position 22 is not allowed in YAML"),
+], ids=["latin-1", "utf-16", "utf-32", "utf-16-no-bom", "binary", "control-character"])
+def test_a_file_that_is_not_utf8_text_is_one_line(tmp_path, content, words):
+    path = tmp_path / "odd.yaml"
+    path.write_bytes(content)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert (info.value.file, info.value.path, info.value.problem) == (str(path), "", words)
+    assert "\n" not in str(info.value)
+
+
+def test_a_utf8_byte_order_mark_is_fine(tmp_path):
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD_TEXT.encode())
+    assert load_scenario(path).name == "tiny"
+
+
+def test_a_file_over_the_size_cap_is_not_read(tmp_path):
+    from sim.scenario.yamltext import MAX_FILE_BYTES
+    path = tmp_path / "big.yaml"
+    path.write_text(GOOD_TEXT + "#" * (MAX_FILE_BYTES - len(GOOD_TEXT)), encoding="utf-8")
+    assert load_scenario(path).name == "tiny"  # exactly at the cap: read
+    with path.open("a") as f:
+        f.write("#")
+    with pytest.raises(ScenarioError, match="the file is larger than 5 MB"):
+        load_scenario(path)
+
+
+def test_a_folder_is_not_a_scenario_file(tmp_path):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tmp_path)
+    assert info.value.problem == "is a folder, not a scenario file (a YAML text file)"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
+    path = tmp_path / "pipe.yaml"
+    os.mkfifo(path)
+    outcome = {}
+
+    def load():
+        try:
+            load_scenario(path)
+        except ScenarioError as exc:
+            outcome["error"] = exc
+
+    reader = threading.Thread(target=load, daemon=True)
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():  # the loader waits in open(): a writer that closes at once releases it
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("opening a named pipe waited for a writer")
+    assert outcome["error"].problem == "is a named pipe, not a scenario file (a YAML text file)"
+
+
+@pytest.mark.parametrize("text, words", [
+    ("name: x\nline: " + "[" * 200 + "]" * 200 + "\n", "the YAML nests more than 40 levels deep"),
+    ("name: x\nline: " + "[" * 5000 + "\n", "not valid YAML: nested more than 40 levels deep"),  # Python's stack
+    ("name: x\nline: &a [*a]\n", "the YAML nests more than 40 levels deep"),  # an alias of itself
+    ("a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n" + "".join(
+        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 7)),
+     "the YAML expands to more than 1,000,000 values (YAML aliases?)"),  # 10**7 values from 800 bytes
+], ids=["deep", "deeper-than-python", "self-alias", "billion-laughs"])
+def test_yaml_that_would_exhaust_the_stack_or_memory_is_refused(tmp_path, text, words):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(tmp_path, text, "odd.yaml"))
+    assert words in info.value.problem
+
+
+def test_a_long_extends_chain_is_refused(tmp_path):
+    write(tmp_path, tiny(), "f0.yaml")
+    for n in range(1, 20):
+        write(tmp_path, f"extends: f{n - 1}.yaml\n", f"f{n}.yaml")
+    assert load_scenario(tmp_path / "f15.yaml").name == "tiny"  # 16 files
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tmp_path / "f16.yaml")
+    assert (info.value.path, info.value.problem) == ("extends", "more than 16 files in the extends: chain")
+
+
+@pytest.mark.parametrize("assignment, path, words", [
+    ("line.takt_s=[1,", "line.takt_s", "the --set value '[1,' is not valid YAML (line 1, column 4: "),
+    ("line.models={A: 1", "line.models", "the --set value '{A: 1' is not valid YAML"),
+    ("description=a: b: c", "description", "is not valid YAML"),
+    ("line.takt_s=\x01", "line.takt_s", "character #x0001 at position 0 is not allowed in YAML"),
+])
+def test_a_set_value_that_is_not_yaml_is_one_line(tiny_file, assignment, path, words):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tiny_file, overrides=[assignment])
+    assert (info.value.file, info.value.path) == (str(tiny_file), path)
+    assert words in info.value.problem and "\n" not in str(info.value)
+
+
+# --- nearest names, bulk edits and new items with --set (issue 7, item 17) ----------------------------
+
+
+@pytest.mark.parametrize("assignment, path, problem", [
+    ("suppliers.seat.trucks=3", "suppliers.seat",
+     "no list item named 'seat' (from --set suppliers.seat.trucks=3); did you mean seats?"),
+    ("suppliers.seats.parts.seatset.rack_size=6", "suppliers.seats.parts.seatset",
+     "no list item named 'seatset' (from --set suppliers.seats.parts.seatset.rack_size=6); did you mean seat-set?"),
+    ("line.takt=80", "line.takt", "unknown key; did you mean takt_s?"),
+    ("suppliers.seats.parts.seat-set.rak_size=6", "suppliers.seats.parts.seat-set.rak_size",
+     "unknown key; did you mean rack_size?"),  # the JIS part's keys, not the kanban part's
+    ("suppliers.bolts.parts.bolt.card=6", "suppliers.bolts.parts.bolt.card", "unknown key; did you mean cards?"),
+    ("line.breakdown={mtbf_min: 60, mttr_min: 5}", "line.breakdown", "unknown key; did you mean breakdowns?"),
+    ("suppliers[route=avenue].trucks=3", "suppliers[route=avenue]",
+     "no item has route = avenue (from --set suppliers[route=avenue].trucks=3); did you mean ave?"),
+    ("disruptions.jam.extra_min=5", "disruptions.jam", "no list item named 'jam' (from --set disruptions.jam.extra_min=5); "
+     "to add it, give the whole item: --set disruptions.jam={...}"),
+    ("suppliers.xyz.trucks=3", "suppliers.xyz", "no list item named 'xyz' (from --set suppliers.xyz.trucks=3); "
+     "to add it, give the whole item: --set suppliers.xyz={...}"),
+    ("zzz=1", "zzz", "unknown key (check its spelling against the scenario reference in README.md)"),
+    ("line[a=b].x=1", "line", "is a mapping; [field=value] selects list items (from --set line[a=b].x=1)"),
+    ("suppliers[route=ave.trucks=3", "suppliers[route=ave.trucks=3", "a [ without its ] (a selection is key[field=value])"),
+    ("suppliers.se[ats.trucks]=3", "suppliers.se[ats.trucks]", "'se[ats.trucks]' is not a key, '*' or key[field=value]"),
+    ("disruptions.x={name: y, kind: road_closed, start_day: 1, duration_h: 6}", "disruptions.x",
+     "the new item's name: 'y' differs from the path's 'x'"),
+])
+def test_unknown_names_suggest_the_nearest(tiny_file, assignment, path, problem):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tiny_file, overrides=[assignment])
+    assert info.value.path == path
+    assert info.value.problem.startswith(problem)
+
+
+def test_a_misspelt_key_in_a_file_suggests_too():
+    exc = error_of(mutated(lambda d: d["plant"].update(dock=d["plant"].pop("docks"))))
+    assert (exc.path, exc.problem) == ("plant.dock", "unknown key; did you mean docks? (and 1 more problem)")
+    exc = error_of(mutated(lambda d: d["plant"].update(dock=3)))
+    assert (exc.path, exc.problem) == ("plant.dock", "unknown key; did you mean docks?")
+
+
+def test_set_star_edits_every_item(tiny_file):
+    sc = load_scenario(tiny_file, overrides=["suppliers.*.travel_cv=0.3", "line.models.*=1"])
+    assert [s.travel_cv for s in sc.suppliers] == [0.3, 0.3]
+    assert sc.line.models == {"A": 1.0, "B": 1.0}
+
+
+def test_set_selects_items_by_a_field(tiny_file):
+    # only seats is on the route "ave"; bolts has no route
+    sc = load_scenario(tiny_file, overrides=["suppliers[route=ave].trucks=5", "suppliers[trucks=1].load_min=7"])
+    assert [(s.name, s.trucks, s.load_min) for s in sc.suppliers] == [("seats", 5, 3.0), ("bolts", 1, 7.0)]
+
+
+def test_set_selection_after_a_star_needs_one_match_in_all(tiny_file):
+    # seats has no kanban part, bolts has one: only the bolt changes
+    sc = load_scenario(tiny_file, overrides=["suppliers.*.parts[mode=kanban].dispatch_max_wait_min=45"])
+    assert [(p.name, p.dispatch_max_wait_min) for _, p in sc.parts] == [("seat-set", 30.0), ("bolt", 45.0)]
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tiny_file, overrides=["suppliers.*.parts[mode=kanbam].cards=2"])
+    assert info.value.path == "suppliers.seats.parts[mode=kanbam]" and "did you mean jis?" not in info.value.problem
+
+
+def test_set_adds_a_named_item_and_then_edits_or_deletes_it(tiny_file):
+    new = "disruptions.snow-day={kind: road_closed, start_day: 1, duration_h: 6}"
+    sc = load_scenario(tiny_file, overrides=[new])
+    assert [(d.name, d.kind, d.start_day, d.duration_h, d.route) for d in sc.disruptions] == [
+        ("snow-day", "road_closed", 1.0, 6.0, None)]
+    assert load_scenario(tiny_file, overrides=[new, "disruptions.snow-day.duration_h=8"]).disruptions[0].duration_h == 8.0
+    assert load_scenario(tiny_file, overrides=[new, "disruptions.snow-day="]).disruptions == ()
+
+
+def test_set_adds_a_supplier_and_deletes_one(tiny_file):
+    lamps = ("suppliers.lamps={distance_km: 3, speed_kmh: 30, trucks: 1, load_min: 1, parts: [{name: lamp, "
+             "station: 3, mode: kanban, pack_size: 10, cards: 3, packs_per_truck: 1}]}")
+    sc = load_scenario(tiny_file, overrides=[lamps, "suppliers.seats="])
+    assert [s.name for s in sc.suppliers] == ["bolts", "lamps"]
+    assert [p.name for _, p in sc.parts] == ["bolt", "lamp"]
+
+
+def test_set_replacing_an_item_by_name_keeps_its_name(tiny_file):
+    sc = load_scenario(tiny_file, overrides=[
+        "suppliers.bolts.parts.bolt={station: 3, mode: kanban, pack_size: 10, cards: 3, packs_per_truck: 1}"])
+    assert sc.suppliers[1].parts[0].name == "bolt" and sc.suppliers[1].parts[0].pack_size == 10
+
+
+def test_resolve_key_path_gives_the_value_or_the_nearest_names():
+    from sim.scenario.paths import resolve_key_path
+    sc = scenario_from_dict(tiny())
+    assert resolve_key_path(sc, "suppliers.bolts.parts.bolt.cards") == 4
+    assert resolve_key_path(sc, "suppliers.1.trucks") == 1
+    assert resolve_key_path(sc, "line.models.B") == 0.4
+    assert resolve_key_path(sc, "suppliers.seats.parts.seat-set.broadcast_cars") is None  # unset: the line's applies
+    assert resolve_key_path(sc, "line.breakdowns.mtbf_min") is None  # no breakdowns section
+    for path, where, problem in [
+        ("suppliers.bolt.trucks", "suppliers.bolt", "no list item named 'bolt'; did you mean bolts?"),
+        ("suppliers.bolts.parts.bolt.card", "suppliers.bolts.parts.bolt.card",
+         "unknown key 'card' (see the scenario reference in README.md); did you mean cards?"),
+        ("line.breakdowns.mtbf", "line.breakdowns.mtbf", "unknown key 'mtbf' (see the scenario reference in README.md); "
+                                                        "did you mean mtbf_min?"),
+        ("line.takt_s.x", "line.takt_s.x", "is a value, not a mapping"),
+        ("suppliers..trucks", "suppliers..trucks", "a key path is dotted names, e.g. suppliers.seats.trucks"),
+    ]:
+        with pytest.raises(ScenarioError) as info:
+            resolve_key_path(sc, path, "tiny.yaml")
+        assert (info.value.file, info.value.path, info.value.problem) == ("tiny.yaml", where, problem)
+
+
+def test_did_you_mean_lists_up_to_three_names():
+    from sim.scenario.paths import did_you_mean
+    assert did_you_mean("front-seat", ["front-seats", "rear-seats", "bumpers"]) == "did you mean front-seats or rear-seats?"
+    assert did_you_mean("xyz", ["front-seats"]) == ""
