@@ -26,6 +26,8 @@ err = Console(stderr=True)
 SetOption = Annotated[Optional[list[str]], typer.Option(
     "--set", metavar="KEY.PATH=VALUE",
     help="Override a scenario value, e.g. --set suppliers.seats.distance_km=40 (repeatable).")]
+ForceOption = Annotated[bool, typer.Option(
+    "--force", help="Run even when the estimated work is beyond the limits (see 'Bounds' in README.md).")]
 
 
 def planner_errors(command):
@@ -95,6 +97,7 @@ def run(
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Run folder to create (default results/<name>/<run-id>).")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Processes for replications (default: one per core).")] = None,
     plots: Annotated[bool, typer.Option(help="Write the plots.")] = True,
+    force: ForceOption = False,
 ):
     """Run a scenario: replications, KPI table, and a run folder with tables and plots."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -109,7 +112,8 @@ def run(
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(f"{sc.name}: replications", total=sc.replications)
-        result = run_scenario(sc, workers=workers, progress=lambda done, n: bar.update(task, completed=done))
+        result = run_scenario(sc, workers=workers, progress=lambda done, n: bar.update(task, completed=done),
+                              force=force)
         bar.update(task, description="writing results")
         folder = save(result, out=out_dir, argv=["sim", *sys.argv[1:]], plots=plots)
     out.print(kpi_table(result.summary, f"{sc.name}: {sc.replications} replications × {sc.horizon.days:g} days "
@@ -126,7 +130,12 @@ def run(
 def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")], set_: SetOption = None):
     """Check a scenario file (after extends and --set) without running it."""
     from sim.scenario import load_scenario
+    from sim.workload import WorkLimitError, check_work
     sc = load_scenario(scenario, _overrides(set_))
+    try:
+        check_work(sc)
+    except WorkLimitError as exc:  # valid, but sim run will ask for --force
+        err.print(f"warning: {escape(str(exc))}", highlight=False, soft_wrap=True)
     parts = sc.parts
     jis = sum(1 for _, p in parts if p.mode == "jis")
     out.print(f"{escape(str(scenario))}: valid: {len(sc.suppliers)} suppliers, {len(parts)} parts ({jis} JIS), "
@@ -220,6 +229,7 @@ def sweep(
         metavar="'KPI nondecreasing|nonincreasing in KEY.PATH'",
         help="A relation that must hold (a reversal significant at 95 % exits 1), e.g. "
              "'stoppage_min nondecreasing in suppliers.seats.distance_km'.")] = None,
+    force: ForceOption = False,
 ):
     """Run every combination of the varied values with common random numbers; resumable."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -235,7 +245,7 @@ def sweep(
                        description=f"sweep points ({skipped} already done)" if skipped else "sweep points")
 
         result = run_sweep(scenario, vary or [], sets, out=out_dir, workers=workers, scheduler=scheduler,
-                           progress=progress)
+                           progress=progress, force=force)
     names = list(result.axes)
     table = Table(title=f"{len(result.points)} points ({result.ran} run now), mean ± 95 % CI", title_justify="left")
     for n in names:
@@ -276,6 +286,7 @@ def size(
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder for the points, size.json and the plot.")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Local processes for a point's replications.")] = None,
     scheduler: SchedulerOption = None,
+    force: ForceOption = False,
 ):
     """Find the smallest (or --largest) value of a knob that meets a target with 95 % confidence."""
     from sim.size import Target, size as find
@@ -286,7 +297,7 @@ def size(
         err.print(f"  {knob} = {e['value']}: {_fmt(e['mean'], 2)} ± {_fmt(e['ci95'], 2)} ({mark})", highlight=False)
 
     result = find(scenario, knob, Target.parse(target), lo, hi, largest=largest, overrides=sets, out=out_dir,
-                  workers=workers, scheduler=scheduler, progress=progress)
+                  workers=workers, scheduler=scheduler, progress=progress, force=force)
     which = "largest" if largest else "smallest"
     if result.answer is None:
         out.print(f"no value in [{lo:g}, {hi:g}] meets {result.target} with 95 % confidence "

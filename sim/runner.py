@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sim.metrics import Frame, measure, summarize
 from sim.model.plant import Replication, run_replication
 from sim.scenario.schema import Scenario
+from sim.workload import check_work
 
 Progress = Callable[[int, int], None]  # (replications done, replications in all)
 
@@ -41,8 +42,12 @@ def default_workers(replications: int) -> int:
     return max(1, min(replications, os.cpu_count() or 1))
 
 
-def run(scenario: Scenario, *, workers: int | None = None, progress: Progress | None = None) -> RunResult:
-    """Run every replication of ``scenario`` and summarise them (nothing is written)."""
+def run(scenario: Scenario, *, workers: int | None = None, progress: Progress | None = None,
+        force: bool = False) -> RunResult:
+    """Run every replication of ``scenario`` and summarise them (nothing is written). A run whose
+    estimated work is beyond the limits of :mod:`sim.workload` raises ``WorkLimitError`` before any
+    replication starts, unless ``force``."""
+    check_work(scenario, force)
     n = scenario.replications
     workers = default_workers(n) if workers is None else max(1, workers)
     started = time.perf_counter()

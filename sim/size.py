@@ -17,6 +17,7 @@ from pathlib import Path
 from sim.results import json_ready, read_run, scenario_hash
 from sim.scenario import load_scenario
 from sim.sweep import Point, SweepError, claim_folder, run_points
+from sim.workload import check_work
 
 TARGET = re.compile(r"^\s*(\S+?)\s*(<=|>=|<|>)\s*(-?[0-9.eE+-]+)\s*$")
 
@@ -86,12 +87,14 @@ def _value(x: float, integral: bool):
 def size(path: str | Path, knob: str, target: Target, lo: float, hi: float, *, largest: bool = False,
          overrides: list[str] = (), tolerance: float | None = None, out: str | Path | None = None,
          root: str | Path = "results", workers: int | None = None, scheduler: str | None = None,
-         progress=None) -> Sizing:
+         progress=None, force: bool = False) -> Sizing:
     """Bisect ``knob`` in [lo, hi]. The knob must act one way: for the smallest value, meeting the
     target at v means meeting it at every larger v (cards, trucks, call-off lead); with
-    ``largest``, at every smaller v (distance)."""
+    ``largest``, at every smaller v (distance). The base scenario's work is checked before anything
+    is written, and each point's before it runs, unless ``force``."""
     overrides = list(overrides)
     base = load_scenario(path, overrides)
+    check_work(base, force)
     integral = float(lo).is_integer() and float(hi).is_integer() and tolerance is None and _is_int_knob(base, knob)
     tol = 1 if integral else (tolerance or (hi - lo) / 64)
     folder = Path(out) if out is not None else Path(root) / base.name / f"size-{scenario_hash(base)[:6]}-{knob}"
@@ -101,7 +104,7 @@ def size(path: str | Path, knob: str, target: Target, lo: float, hi: float, *, l
 
     def evaluate(v) -> bool:
         point = Point({knob: v}, load_scenario(path, [*overrides, f"{knob}={json.dumps(v)}"]))
-        done = run_points([point], folder, workers, scheduler)
+        done = run_points([point], folder, workers, scheduler, force=force)
         summary, _ = read_run(done[point.key])
         stat = target.stat(summary)
         ok = target.met(stat)

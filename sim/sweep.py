@@ -29,6 +29,7 @@ from sim.runner import RunResult, run
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.yamltext import YamlValueError, read_value
 from sim.stats import mean_ci
+from sim.workload import check_work
 
 SWEEP_KPIS = ("stoppage_min", "stoppages", "availability", "lost_cars", "cars_built", "truck_trips", "truck_km")
 
@@ -135,16 +136,18 @@ def grid(path: str | Path, axes: dict[str, list], overrides: list[str] = ()) -> 
 
 
 def _run_point(scenario: Scenario) -> RunResult:
-    """One point, all replications, in one worker process (replications run in sequence there)."""
-    return run(scenario, workers=1)
+    """One point, all replications, in one worker process (replications run in sequence there); its
+    work was checked before any point started."""
+    return run(scenario, workers=1, force=True)
 
 
 Progress = Callable[[int, int, int], None]  # (done, to run, skipped as already complete)
 
 
 def run_points(points: list[Point], folder: Path, workers: int | None = None, scheduler: str | None = None,
-               progress: Progress | None = None, plots: bool = False) -> dict[str, Path]:
-    """Run the points not yet complete under ``folder/points``; returns key -> run folder for all."""
+               progress: Progress | None = None, plots: bool = False, force: bool = False) -> dict[str, Path]:
+    """Run the points not yet complete under ``folder/points``; returns key -> run folder for all.
+    Each point's work is checked (``sim.workload``) before the first one starts, unless ``force``."""
     todo, done = [], {}
     for p in points:
         target = folder / "points" / p.key
@@ -153,6 +156,8 @@ def run_points(points: list[Point], folder: Path, workers: int | None = None, sc
         elif p.key not in {q.key for q in todo}:
             todo.append(p)
     skipped = len(done)
+    for p in todo:
+        check_work(p.scenario, force)
     if progress:
         progress(0, len(todo), skipped)
     for count, (point, result) in enumerate(_execute(todo, workers, scheduler), start=1):
@@ -247,14 +252,18 @@ class SweepResult:
 
 def run_sweep(path: str | Path, vary: Iterable[str] = (), overrides: Iterable[str] = (), *, out: str | Path | None = None,
               root: str | Path = "results", workers: int | None = None, scheduler: str | None = None,
-              progress: Progress | None = None, plots: bool = True) -> SweepResult:
-    """Run (or resume) the sweep of ``path``: its ``sweep:`` block and ``vary`` (``key.path=values``)."""
+              progress: Progress | None = None, plots: bool = True, force: bool = False) -> SweepResult:
+    """Run (or resume) the sweep of ``path``: its ``sweep:`` block and ``vary`` (``key.path=values``).
+    A point whose estimated work is beyond the limits refuses the sweep before anything is written,
+    unless ``force``."""
     overrides = list(overrides)
     axes = {**sweep_block(path), **parse_vary(vary)}
     if not axes:
         raise SweepError(f"{path}: nothing to vary: give --vary key.path=v1,v2 or a sweep: block")
     base = load_scenario(path, overrides)
     points = grid(path, axes, overrides)
+    for p in points:
+        check_work(p.scenario, force)
     folder = Path(out) if out is not None else Path(root) / base.name / f"sweep-{sweep_id(base, axes)}"
     definition = json_ready({"scenario": str(path), "base_hash": scenario_hash(base), "overrides": overrides,
                              "axes": axes, "points": [{"key": p.key, **p.values} for p in points]})
@@ -266,7 +275,7 @@ def run_sweep(path: str | Path, vary: Iterable[str] = (), overrides: Iterable[st
         if progress:
             progress(done, total, skipped)
 
-    folders = run_points(points, folder, workers, scheduler or os.environ.get("SIM_DASK_SCHEDULER"), counting)
+    folders = run_points(points, folder, workers, scheduler or os.environ.get("SIM_DASK_SCHEDULER"), counting, force=True)
     rows = sweep_rows(points, folders)
     write_sweep_table(folder, rows)
     if plots:

@@ -395,3 +395,56 @@ def test_a_value_that_is_not_yaml_is_one_line(tmp_path, good, monkeypatch, args,
     assert code == 2 and out == ""
     assert_one_error_line(err, *words)
     assert [p.name for p in tmp_path.iterdir()] == ["good.yaml"]
+
+
+# --- work beyond the limits: refused before anything runs or is written, unless --force (item 7) --------
+
+
+HUGE = ["--days", "28", "--replications", "10000", "--workers", "1"]  # tiny: ~45,000 events a replication, 450 million in all
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "{good}", *HUGE, "--out", "x"],
+    ["run", "{good}", *HUGE],
+    ["sweep", "{good}", "--vary", "suppliers.bolts.trucks=1,2", *HUGE],
+    ["size", "{good}", "--knob", "suppliers.bolts.trucks", "--target", "stoppage_min <= 0", "--lo", "1", "--hi", "3", *HUGE],
+], ids=["run-out", "run", "sweep", "size"])
+def test_work_beyond_the_limit_is_one_line_and_writes_nothing(tmp_path, good, monkeypatch, command):
+    import sim.runner
+
+    def no_replication(*args):
+        raise AssertionError("a replication started")  # fail at once rather than run 10,000 of them
+
+    monkeypatch.setattr(sim.runner, "_one", no_replication)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = invoke(*[str(good) if a == "{good}" else a for a in command])
+    assert code == 2 and out == ""
+    assert_one_error_line(err, "tiny: the run would take about ", "million events (10,000 replications x ",
+                          "the limit is 100.0 million", "or give --force to run it anyway")
+    assert [p.name for p in tmp_path.iterdir()] == ["good.yaml"]
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "{good}", "--out", "{tmp}/run", "--no-plots"],
+    ["sweep", "{good}", "--vary", "suppliers.bolts.trucks=1,2", "--out", "{tmp}/sweep"],
+    ["size", "{good}", "--knob", "suppliers.bolts.trucks", "--target", "stoppage_min <= 1000", "--lo", "1", "--hi", "2",
+     "--out", "{tmp}/size"],
+], ids=["run", "sweep", "size"])
+def test_force_runs_beyond_the_limit(tmp_path, good, monkeypatch, command):
+    import sim.workload
+    monkeypatch.setattr(sim.workload, "MAX_EVENTS", 10)  # every run is "too large" now
+    args = [a.replace("{good}", str(good)).replace("{tmp}", str(tmp_path)) for a in command]
+    args += ["--days", "1", "--replications", "1", "--workers", "1"]
+    code, _, err = invoke(*args)
+    assert code == 2
+    assert_one_error_line(err, "the limit is 10")
+    code, _, err = invoke(*args, "--force")
+    assert code == 0, err
+    assert (tmp_path / command[0]).is_dir()
+
+
+
+def test_validate_warns_when_sim_run_would_need_force(good):
+    code, out, err = invoke("validate", good, "--set", "replications=10000", "--set", "horizon.days=28")
+    assert code == 0 and "valid" in out
+    assert err.startswith("warning: tiny: the run would take about ") and "--force" in err

@@ -233,8 +233,8 @@ def test_wrong_mode_message_is_short():
 
 @pytest.mark.parametrize("change, path, words", [
     (lambda d: seats(d).update(distance_km=-1), "suppliers.seats.distance_km", "greater than 0"),
-    (lambda d: seats(d).update(speed_kmh=0), "suppliers.seats.speed_kmh", "greater than 0"),
-    (lambda d: d["line"].update(takt_s=0), "line.takt_s", "greater than 0"),
+    (lambda d: seats(d).update(speed_kmh=0), "suppliers.seats.speed_kmh", "greater than or equal to 1"),
+    (lambda d: d["line"].update(takt_s=0), "line.takt_s", "greater than or equal to 10"),
     (lambda d: d["line"].update(takt_s=float("inf")), "line.takt_s", "finite number"),
     (lambda d: d["line"].update(stations=0), "line.stations", "greater than or equal to 1"),
     (lambda d: d["line"].update(broadcast_cars=-1), "line.broadcast_cars", "greater than or equal to 0"),
@@ -1062,3 +1062,47 @@ def test_did_you_mean_lists_up_to_three_names():
     from sim.scenario.paths import did_you_mean
     assert did_you_mean("front-seat", ["front-seats", "rear-seats", "bumpers"]) == "did you mean front-seats or rear-seats?"
     assert did_you_mean("xyz", ["front-seats"]) == ""
+
+
+# --- bounds: values that validated but hung or filled memory (issue 7, item 7) -------------------------
+
+
+@pytest.mark.parametrize("change, path, words", [
+    (lambda d: d["horizon"].update(days=1e9), "horizon.days", "less than or equal to 3660"),
+    (lambda d: d.update(replications=10**9), "replications", "less than or equal to 10000"),
+    (lambda d: d["line"].update(takt_s=1e-6), "line.takt_s", "greater than or equal to 10"),
+    (lambda d: d["line"].update(stations=10**9), "line.stations", "less than or equal to 1000"),
+    (lambda d: d["line"].update(broadcast_cars=10**9), "line.broadcast_cars", "less than or equal to 10000"),
+    (lambda d: seat_set(d).update(broadcast_cars=10**9), "suppliers.seats.parts.seat-set.broadcast_cars",
+     "less than or equal to 10000"),
+    (lambda d: bolts(d).update(trucks=10**9), "suppliers.bolts.trucks", "less than or equal to 1000"),
+    (lambda d: d["plant"].update(docks=10**9), "plant.docks", "less than or equal to 1000"),
+    (lambda d: d["line"].update(breakdowns={"mtbf_min": 1e-9, "mttr_min": 5}), "line.breakdowns.mtbf_min",
+     "greater than or equal to 1"),
+    (lambda d: bolts(d).update(breakdowns={"mtbf_h": 1e-9, "mttr_min": 5}), "suppliers.bolts.breakdowns.mtbf_h",
+     "greater than or equal to 0.1"),
+    (lambda d: d["line"].update(models={f"M{n}": 1 for n in range(101)}), "line.models", "at most 100 items"),
+    (lambda d: bolts(d).update(travel_cv=1e300), "suppliers.bolts.travel_cv", "less than or equal to 10"),
+    (lambda d: bolt(d).update(usage=10**9), "suppliers.bolts.parts.bolt.usage", "less than or equal to 10000"),
+    (lambda d: bolt(d).update(pack_size=10**9), "suppliers.bolts.parts.bolt.pack_size", "less than or equal to 1000000"),
+    (lambda d: bolt(d).update(cards=10**9), "suppliers.bolts.parts.bolt.cards", "less than or equal to 100000"),
+    (lambda d: seat_set(d).update(rack_size=10**9), "suppliers.seats.parts.seat-set.rack_size", "less than or equal to 10000"),
+    (lambda d: seats(d).update(distance_km=1e12), "suppliers.seats.distance_km", "less than or equal to 20000"),
+    (lambda d: d.update(seed=2**64), "seed", "less than or equal to 9223372036854775807"),
+    (lambda d: d.update(calendar=_shifts(*[f"{h:02d}:00-{h:02d}:30" for h in range(24)] + ["00:30-00:40"])),
+     "calendar.shifts", "at most 24 items"),
+    (lambda d: d.update(disruptions=[{"kind": "road_closed", "start_day": 1e9, "duration_h": 1}]),
+     "disruptions.0.start_day", "less than or equal to 3660"),
+])
+def test_values_that_would_hang_or_fill_memory_are_out_of_bounds(change, path, words):
+    exc = error_of(mutated(change))
+    assert exc.path == path
+    assert words in exc.problem
+
+
+def test_values_at_the_bounds_validate():
+    sc = scenario_from_dict(mutated(lambda d: (
+        d["horizon"].update(days=3660), d.update(replications=10_000), d["line"].update(takt_s=10, stations=1000),
+        bolts(d).update(trucks=1000), d["plant"].update(docks=1000))))
+    assert (sc.horizon.days, sc.replications, sc.line.takt_s, sc.line.stations) == (3660, 10_000, 10, 1000)
+
