@@ -45,6 +45,13 @@ def planner_errors(command):
     return wrapper
 
 
+def _warn(scenario) -> None:
+    """One "warning:" line on stderr per thing the planner should know; the exit status is unchanged."""
+    from sim.scenario import scenario_warnings
+    for text in scenario_warnings(scenario):
+        err.print(f"warning: {escape(text)}", highlight=False, soft_wrap=True)
+
+
 def _overrides(sets, **named) -> list[str]:
     extra = [f"{key}={value}" for key, value in named.items() if value is not None]
     return list(sets or []) + extra
@@ -107,6 +114,7 @@ def run(
     from sim.scenario import load_scenario
 
     sc = load_scenario(scenario, _overrides(set_, **{"horizon.days": days, "replications": replications, "seed": seed}))
+    _warn(sc)
     if out_dir is not None:
         check_new_folder(out_dir)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -132,6 +140,7 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file."
     from sim.scenario import load_scenario
     from sim.workload import WorkLimitError, check_work
     sc = load_scenario(scenario, _overrides(set_))
+    _warn(sc)
     try:
         check_work(sc)
     except WorkLimitError as exc:  # valid, but sim run will ask for --force

@@ -443,6 +443,21 @@ def test_force_runs_beyond_the_limit(tmp_path, good, monkeypatch, command):
     assert (tmp_path / command[0]).is_dir()
 
 
+# --- warnings on stderr, exit status unchanged (issue 7, item 18) ---------------------------------------
+
+
+def test_validate_and_run_warn_of_a_disruption_outside_the_run(tmp_path, monkeypatch):
+    data = tiny() | {"disruptions": [{"name": "snow", "kind": "road_closed", "start_day": 5, "duration_h": 6}]}
+    path = write(tmp_path, data, "late.yaml")
+    warning = "warning: disruptions.snow starts on day 5, after the run ends (horizon.days = 2): it never happens in this run"
+    code, out, err = invoke("validate", path)
+    assert code == 0 and "valid" in out
+    assert err.strip().splitlines() == [warning]
+    monkeypatch.chdir(tmp_path)
+    code, out, err = invoke("run", path, "--out", tmp_path / "run", "--no-plots", "--workers", "1")
+    assert code == 0 and "results:" in out
+    assert err.strip().splitlines() == [warning]
+
 
 def test_validate_warns_when_sim_run_would_need_force(good):
     code, out, err = invoke("validate", good, "--set", "replications=10000", "--set", "horizon.days=28")

@@ -1106,3 +1106,33 @@ def test_values_at_the_bounds_validate():
         bolts(d).update(trucks=1000), d["plant"].update(docks=1000))))
     assert (sc.horizon.days, sc.replications, sc.line.takt_s, sc.line.stations) == (3660, 10_000, 10, 1000)
 
+
+# --- warnings: disruptions outside the measured window (issue 7, item 18) -----------------------------
+
+
+def test_disruptions_outside_the_measured_window_are_warned_about():
+    """tiny runs 2 days and measures [0.5, 2). A window [2, 2.25) never happens; [0.1, 0.35) (6 h from
+    day 0.1) lies in the warm-up; [0.4, 0.65) reaches into the window and [1.99, 2.24) starts inside
+    it: no warning for those two."""
+    from sim.scenario import scenario_warnings
+
+    def closed(name, start, hours):
+        return {"name": name, "kind": "road_closed", "start_day": start, "duration_h": hours}
+
+    sc = scenario_from_dict(tiny() | {"disruptions": [
+        closed("late", 2.0, 6), closed("early", 0.1, 6), closed("across-warmup", 0.4, 6), closed("last", 1.99, 6),
+        {"kind": "supplier_down", "supplier": "seats", "start_day": 3, "duration_h": 1}]})
+    assert scenario_warnings(sc) == [
+        "disruptions.late starts on day 2, after the run ends (horizon.days = 2): it never happens in this run",
+        "disruptions.early ends on day 0.35, within the warm-up (horizon.warmup_days = 0.5): no KPI measures its window",
+        "disruptions.4 starts on day 3, after the run ends (horizon.days = 2): it never happens in this run",
+    ]
+
+
+def test_a_week_of_nanshan_warns_of_the_two_later_disruptions():
+    # nanshan.yaml: accident on day 3.35 (inside a 7-day run), outage on day 10.35, congestion on day 17.3
+    from sim.scenario import scenario_warnings
+    sc = load_scenario(REPO / "scenarios" / "nanshan.yaml", ["horizon.days=7"])
+    assert [w.split(" starts on day ")[0] for w in scenario_warnings(sc)] == [
+        "disruptions.moulding-exterior-outage", "disruptions.jingzang-expressway-congestion"]
+    assert scenario_warnings(load_scenario(REPO / "scenarios" / "nanshan.yaml")) == []

@@ -117,3 +117,20 @@ def cross_check(scenario: Scenario) -> tuple[str, str] | None:
     checks = [_calendar_problem(scenario.calendar, "calendar"), _part_problem(scenario), _disruption_problem(scenario)]
     checks += [_calendar_problem(s.calendar, f"suppliers.{s.name}.calendar") for s in scenario.suppliers if s.calendar]
     return next((c for c in checks if c), None)
+
+
+def scenario_warnings(scenario: Scenario) -> list[str]:
+    """Things a planner should know that do not make the scenario unusable, one line each: declared
+    disruptions whose window lies wholly outside the measured window [warmup_days, days), so that
+    no KPI shows them (a 7-day run of a file written for 28 days)."""
+    days, warmup = scenario.horizon.days, scenario.horizon.warmup_days
+    warnings = []
+    for n, d in enumerate(scenario.disruptions):
+        where, end = f"disruptions.{d.name or n}", d.start_day + d.duration_h / 24.0
+        if d.start_day >= days:
+            warnings.append(f"{where} starts on day {d.start_day:g}, after the run ends (horizon.days = {days:g}): "
+                            "it never happens in this run")
+        elif end <= warmup:
+            warnings.append(f"{where} ends on day {end:g}, within the warm-up (horizon.warmup_days = {warmup:g}): "
+                            "no KPI measures its window")
+    return warnings
