@@ -1136,3 +1136,13 @@ def test_a_week_of_nanshan_warns_of_the_two_later_disruptions():
     assert [w.split(" starts on day ")[0] for w in scenario_warnings(sc)] == [
         "disruptions.moulding-exterior-outage", "disruptions.jingzang-expressway-congestion"]
     assert scenario_warnings(load_scenario(REPO / "scenarios" / "nanshan.yaml")) == []
+
+
+def test_exponent_numbers_without_a_dot_are_numbers(tmp_path):
+    # YAML 1.1 (PyYAML) reads 1e9 as the string "1e9": the bound was hidden behind "a valid number"
+    path = write(tmp_path, TINY_YAML.replace("horizon: {days: 2}", "horizon: {days: 1e9}"), "e.yaml")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert (info.value.path, info.value.problem) == ("horizon.days", "Input should be less than or equal to 3660")
+    sc = load_scenario(tmp_path / "e.yaml", ["horizon.days=2e0", "line.takt_s=6E1", "plant.unload_min=5e-1"])
+    assert (sc.horizon.days, sc.line.takt_s, sc.plant.unload_min) == (2.0, 60.0, 0.5)
