@@ -27,6 +27,7 @@ from sim.errors import ScenarioError, SimError
 from sim.results import json_ready, read_run, save, scenario_hash
 from sim.runner import RunResult, run
 from sim.scenario import Scenario, load_scenario
+from sim.scenario.overrides import split_key_value
 from sim.scenario.yamltext import YamlValueError, read_value
 from sim.stats import mean_ci
 from sim.workload import check_work
@@ -105,10 +106,10 @@ class Point:
 def parse_vary(items: Iterable[str]) -> dict[str, list]:
     axes = {}
     for item in items:
-        path, sep, text = item.partition("=")
-        if not sep or not path.strip():
+        cut = split_key_value(item)  # suppliers[route=x].trucks=1,2: the first = is the selection's
+        if cut is None:
             raise SweepError(f"--vary needs key.path=values, got {item!r}")
-        axes[path.strip()] = parse_values(text, f"--vary {path.strip()}")
+        axes[cut[0]] = parse_values(cut[1], f"--vary {cut[0]}")
     return axes
 
 

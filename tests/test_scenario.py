@@ -1146,3 +1146,9 @@ def test_exponent_numbers_without_a_dot_are_numbers(tmp_path):
     assert (info.value.path, info.value.problem) == ("horizon.days", "Input should be less than or equal to 3660")
     sc = load_scenario(tmp_path / "e.yaml", ["horizon.days=2e0", "line.takt_s=6E1", "plant.unload_min=5e-1"])
     assert (sc.horizon.days, sc.line.takt_s, sc.plant.unload_min) == (2.0, 60.0, 0.5)
+
+
+def test_vary_splits_a_selection_like_set():
+    from sim.sweep import parse_vary
+    assert parse_vary(["suppliers[route=ave].trucks=1,2", "suppliers.*.travel_cv=0,0.3"]) == {
+        "suppliers[route=ave].trucks": [1, 2], "suppliers.*.travel_cv": [0, 0.3]}

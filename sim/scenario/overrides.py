@@ -160,14 +160,23 @@ def _assign(slots: list[_Slot], value: Any) -> None:
             del items[n]
 
 
+def split_key_value(text: str) -> tuple[str, str] | None:
+    """``key.path=value`` as (path, value text), or None without a path; the ``=`` inside a
+    selection ``[field=value]`` does not count (``--set`` and ``--vary`` both split this way)."""
+    cuts = _outside_brackets(text, "=")
+    if not cuts or not text[: cuts[0]].strip():
+        return None
+    return text[: cuts[0]].strip(), text[cuts[0] + 1:]
+
+
 def split_assignment(assignment: str, file: str) -> tuple[str, str]:
-    """``key.path=value`` as (path, value text); the ``=`` inside ``[field=value]`` does not count."""
-    cuts = _outside_brackets(assignment, "=")
-    if not cuts and "[" in assignment:
+    """:func:`split_key_value`, or one ScenarioError saying what an override looks like."""
+    cut = split_key_value(assignment)
+    if cut is None and "[" in assignment and not _outside_brackets(assignment, "="):
         raise ScenarioError(file, assignment, "a [ without its ] (a selection is key[field=value])")
-    if not cuts or not assignment[: cuts[0]].strip():
+    if cut is None:
         raise ScenarioError(file, assignment, "an override must look like key.path=value")
-    return assignment[: cuts[0]].strip(), assignment[cuts[0] + 1:]
+    return cut
 
 
 def apply_override(data: dict[str, Any], assignment: str, file: str) -> None:
