@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sim.errors import ScenarioError
 from sim.scenario.checks import cross_check
 from sim.scenario.overrides import apply_override
-from sim.scenario.paths import child_type, did_you_mean, keys_of
+from sim.scenario.paths import child_type, keys_of, unknown_key
 from sim.scenario.schema import Scenario
 from sim.scenario.yamltext import _Loader, read_yaml_file
 
@@ -114,8 +114,7 @@ def _known_keys(loc: tuple[Any, ...], data: Any) -> list[str]:
 def _problem(err: dict[str, Any], data: Any) -> str:
     kind, msg = err["type"], err["msg"]
     if kind == "extra_forbidden":
-        hint = did_you_mean(err["loc"][-1], _known_keys(err["loc"][:-1], data))
-        return f"unknown key; {hint}" if hint else "unknown key (check its spelling against the scenario reference in README.md)"
+        return unknown_key(err["loc"][-1], _known_keys(err["loc"][:-1], data))
     if kind in ("missing", "union_tag_not_found"):
         return "required key is missing"
     if kind == "union_tag_invalid":

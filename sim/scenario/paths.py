@@ -32,6 +32,12 @@ def with_hint(problem: str, word: str, choices: Iterable[str]) -> str:
     return f"{problem}; {hint}" if hint else problem
 
 
+def unknown_key(key: str, known: Iterable[str]) -> str:
+    """The problem of a key the schema does not have at its place, with the nearest known keys."""
+    hint = did_you_mean(key, known)
+    return f"unknown key; {hint}" if hint else "unknown key (check its spelling against the scenario reference in README.md)"
+
+
 def _options(tp: Any) -> list[Any]:
     """The types ``tp`` may be: Annotated stripped, unions (Optional included) opened, None left out."""
     if typing.get_origin(tp) is typing.Annotated:
@@ -96,14 +102,13 @@ def _step_into(node: Any, tp: Any, part: str, where: str, file: str) -> tuple[An
         raise ScenarioError(file, where, with_hint(f"no list item named '{part}'", part, filter(None, names)))
     if isinstance(node, dict):
         if part not in node:
-            raise ScenarioError(file, where, with_hint(f"no key '{part}' here", part, node))
+            raise ScenarioError(file, where, with_hint(f"no key '{part}'", part, node))
         return node[part], child_type(tp, part)
     models = models_of(tp) if node is None else [type(node)] if isinstance(node, BaseModel) else []
     if not models:
         raise ScenarioError(file, where, "is a value, not a mapping")
     if part not in models[0].model_fields:
-        problem = f"unknown key '{part}' (see the scenario reference in README.md)"
-        raise ScenarioError(file, where, with_hint(problem, part, keys_of(tp) or models[0].model_fields))
+        raise ScenarioError(file, where, unknown_key(part, models[0].model_fields))
     return (None if node is None else getattr(node, part)), models[0].model_fields[part].annotation
 
 
