@@ -255,17 +255,18 @@ def run_sweep(path: str | Path, vary: Iterable[str] = (), overrides: Iterable[st
               root: str | Path = "results", workers: int | None = None, scheduler: str | None = None,
               progress: Progress | None = None, plots: bool = True, force: bool = False) -> SweepResult:
     """Run (or resume) the sweep of ``path``: its ``sweep:`` block and ``vary`` (``key.path=values``).
-    A point whose estimated work is beyond the limits refuses the sweep before anything is written,
-    unless ``force``."""
+    A point to run whose estimated work is beyond the limits refuses the sweep before anything is
+    written, unless ``force``."""
     overrides = list(overrides)
     axes = {**sweep_block(path), **parse_vary(vary)}
     if not axes:
         raise SweepError(f"{path}: nothing to vary: give --vary key.path=v1,v2 or a sweep: block")
     base = load_scenario(path, overrides)
     points = grid(path, axes, overrides)
-    for p in points:
-        check_work(p.scenario, force)
     folder = Path(out) if out is not None else Path(root) / base.name / f"sweep-{sweep_id(base, axes)}"
+    for p in points:  # before anything is written; a point already complete will not run again
+        if not (folder / "points" / p.key / "manifest.json").is_file():
+            check_work(p.scenario, force)
     definition = json_ready({"scenario": str(path), "base_hash": scenario_hash(base), "overrides": overrides,
                              "axes": axes, "points": [{"key": p.key, **p.values} for p in points]})
     claim_folder(folder, definition)

@@ -463,3 +463,14 @@ def test_validate_warns_when_sim_run_would_need_force(good):
     code, out, err = invoke("validate", good, "--set", "replications=10000", "--set", "horizon.days=28")
     assert code == 0 and "valid" in out
     assert err.startswith("warning: tiny: the run would take about ") and "--force" in err
+
+
+def test_a_forced_sweep_resumes_without_force(tmp_path, good, monkeypatch):
+    import sim.workload
+    monkeypatch.setattr(sim.workload, "MAX_EVENTS", 10)
+    args = ["sweep", good, "--vary", "suppliers.bolts.trucks=1,2", "--out", tmp_path / "sweep", "--days", "1",
+            "--replications", "1", "--workers", "1"]
+    assert invoke(*args, "--force")[0] == 0
+    code, out, err = invoke(*args)  # every point is complete: nothing to refuse
+    assert code == 0, err
+    assert "2 points (0 run now)" in out
