@@ -93,6 +93,8 @@ WorkersOption = Annotated[Optional[int], typer.Option(
 PlotsOption = Annotated[bool, typer.Option("--plots/--no-plots", help="Draw the plots (--no-plots: tables only).")]
 OutOption = Annotated[Optional[Path], typer.Option(
     "--out", metavar="DIR", help="The folder to write (default: under results/<scenario name>/).")]
+ForceOption = Annotated[bool, typer.Option(
+    "--force", help="Run even when the estimated work is beyond the limits (see 'Bounds' in README.md).")]
 
 
 def planner_errors(command):
@@ -113,6 +115,13 @@ def planner_errors(command):
 def _check_workers(workers: int | None) -> None:
     if workers is not None and workers < 1:
         raise SimError(f"--workers must be at least 1, got {workers}")
+
+
+def _warn(scenario) -> None:
+    """One "warning:" line on stderr per thing the planner should know; the exit status is unchanged."""
+    from sim.scenario import scenario_warnings
+    for text in scenario_warnings(scenario):
+        err.print(f"warning: {text}", soft_wrap=True)
 
 
 def _overrides(sets, **named) -> list[str]:
@@ -189,6 +198,7 @@ def run(
     out_dir: OutOption = None,
     workers: WorkersOption = None,
     plots: PlotsOption = True,
+    force: ForceOption = False,
 ):
     """Run a scenario: replications, KPI table, and a run folder with tables and plots.
 
@@ -202,11 +212,13 @@ def run(
 
     _check_workers(workers)
     sc = load_scenario(scenario, _overrides(set_, **{"horizon.days": days, "replications": replications, "seed": seed}))
+    _warn(sc)
     check_target(sc, out_dir)
     with Progress(TextColumn("{task.description}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(f"{sc.name}: replications", total=sc.replications)
-        result = run_scenario(sc, workers=workers, progress=lambda done, n: bar.update(task, completed=done))
+        result = run_scenario(sc, workers=workers, progress=lambda done, n: bar.update(task, completed=done),
+                              force=force)
         bar.update(task, description="writing results")
         folder = save(result, out=out_dir, argv=["sim", *sys.argv[1:]], plots=plots)
     try:
@@ -227,7 +239,13 @@ def run(
 def validate(scenario: ScenarioArgument, set_: SetOption = None):
     """Check a scenario file (after extends and --set) without running it."""
     from sim.scenario import load_scenario
+    from sim.workload import WorkLimitError, check_work
     sc = load_scenario(scenario, _overrides(set_))
+    _warn(sc)
+    try:
+        check_work(sc)
+    except WorkLimitError as exc:  # valid, but sim run will ask for --force
+        err.print(f"warning: {exc}", soft_wrap=True)
     parts = sc.parts
     jis = sum(1 for _, p in parts if p.mode == "jis")
     out.print(f"{scenario}: valid: {_count(len(sc.suppliers), 'supplier')}, {_count(len(parts), 'part')} ({jis} JIS), "
@@ -348,6 +366,7 @@ def sweep(
         metavar="'KPI nondecreasing|nonincreasing in KEY.PATH'",
         help="A relation that must hold (a reversal significant at 95 % exits 1), checked for spelling before "
              "any point runs, e.g. 'stoppage_min nondecreasing in suppliers.front-seats.distance_km'.")] = None,
+    force: ForceOption = False,
 ):
     """Run every combination of the varied values with common random numbers; resumable.
 
@@ -367,7 +386,7 @@ def sweep(
                        description=f"sweep points ({skipped} already done)" if skipped else "sweep points")
 
         result = run_sweep(scenario, vary or [], sets, expect=expect or [], out=out_dir, workers=workers,
-                           scheduler=scheduler, progress=progress, plots=plots)
+                           scheduler=scheduler, progress=progress, plots=plots, force=force)
     names = list(result.axes)
     table = Table(title=f"{len(result.points)} points ({result.ran} run now), mean ± 95 % CI", title_justify="left")
     for n in names:
@@ -423,6 +442,7 @@ def size(
     workers: WorkersOption = None,
     plots: PlotsOption = True,
     scheduler: SchedulerOption = None,
+    force: ForceOption = False,
 ):
     from sim.size import Target, size as find
     _check_workers(workers)
@@ -433,7 +453,7 @@ def size(
         err.print(f"  {knob} = {e['value']}: {plus_minus(e['mean'], e['ci95'])} ({mark})")
 
     result = find(scenario, knob, Target.parse(target), lo, hi, largest=largest, overrides=sets, out=out_dir,
-                  workers=workers, scheduler=scheduler, progress=progress, plots=plots)
+                  workers=workers, scheduler=scheduler, progress=progress, plots=plots, force=force)
     which = "largest" if largest else "smallest"
     if result.answer is None:
         tried = [e["value"] for e in result.evidence]

@@ -16,8 +16,9 @@ from sim.scenario import Scenario
 
 
 def _run_point(scenario: Scenario) -> RunResult:
-    """One point, all replications, in one worker process (replications run in sequence there)."""
-    return run(scenario, workers=1)
+    """One point, all replications, in one worker process (replications run in sequence there); its
+    work was checked before any point started."""
+    return run(scenario, workers=1, force=True)
 
 
 class Engine:
@@ -47,7 +48,7 @@ class Engine:
             yield from self._on_dask(points)
         elif len(points) == 1 and self.workers != 1:
             # one point (a sizing step): its replications are what runs in parallel
-            yield points[0], run(points[0].scenario, workers=self.workers)
+            yield points[0], run(points[0].scenario, workers=self.workers, force=True)
         else:
             yield from self._local(points)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from sim.metrics import Frame, measure, summarize
 from sim.model.plant import Replication, run_replication
 from sim.scenario.schema import Scenario
+from sim.workload import check_work
 
 Progress = Callable[[int, int], None]  # (replications done, replications in all)
 
@@ -97,10 +98,14 @@ def in_processes(fn: Callable, calls: Iterable[tuple], workers: int) -> Iterator
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def run(scenario: Scenario, *, workers: int | None = None, progress: Progress | None = None) -> RunResult:
+def run(scenario: Scenario, *, workers: int | None = None, progress: Progress | None = None,
+        force: bool = False) -> RunResult:
     """Run every replication of ``scenario`` and summarise them (nothing is written). ``workers``
     is the number of processes (default: one per core, at most one per replication); ValueError
-    if it is below 1. Ctrl-C stops every worker and raises KeyboardInterrupt."""
+    if it is below 1. A run whose estimated work is beyond the limits of :mod:`sim.workload`
+    raises ``WorkLimitError`` before any replication starts, unless ``force``. Ctrl-C stops every
+    worker and raises KeyboardInterrupt."""
+    check_work(scenario, force)
     n = scenario.replications
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers must be a whole number of at least 1, got {workers!r}")

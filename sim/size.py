@@ -25,6 +25,7 @@ from sim.scenario import Scenario, load_scenario
 from sim.search import check_bounds, search, starting_value
 from sim.sweep import Point, run_points, slug
 from sim.sweep_folder import check_folder, claimed
+from sim.workload import check_work
 
 TARGET = re.compile(r"^\s*(\S+?)\s*(<=|>=|<|>)\s*(-?[0-9.eE+-]+)\s*$")
 
@@ -128,17 +129,19 @@ class Sizing:
 def size(path: str | Path, knob: str, target: Target, lo: float | None = None, hi: float | None = None, *,
          largest: bool = False, overrides: list[str] = (), tolerance: float | None = None,
          out: str | Path | None = None, root: str | Path = "results", workers: int | None = None,
-         scheduler: str | None = None, progress=None, plots: bool = True) -> Sizing:
+         scheduler: str | None = None, progress=None, plots: bool = True, force: bool = False) -> Sizing:
     """Search ``knob`` for the smallest (``largest``: largest) value meeting ``target``, in
     [lo, hi] or, without them, bracketing from the scenario's current value (:mod:`sim.search`).
 
     Everything given is checked before any point runs or any folder is made: the knob (KnobError,
     with the nearest names), the target (TargetError), lo and hi against the schema (KnobError,
-    ScenarioError), the folder and the Dask scheduler. Ctrl-C raises
+    ScenarioError), the folder, the Dask scheduler and the base scenario's work (WorkLimitError,
+    unless ``force``; each point's work is checked again before it runs). Ctrl-C raises
     :class:`~sim.errors.Interrupted` saying how many points were kept.
     """
     overrides = list(overrides)
     base = load_scenario(path, overrides)
+    check_work(base, force)
     spec = Knob.of(base, knob)
     target.check(base)
     check_bounds(lo, hi)
@@ -155,7 +158,7 @@ def size(path: str | Path, knob: str, target: Target, lo: float | None = None, h
     result = Sizing(knob, target, largest, folder=folder, lo=lo, hi=hi)
     with Engine(workers, scheduler or os.environ.get("SIM_DASK_SCHEDULER") or None) as engine, \
             claimed(folder, definition):
-        evaluate = _evaluator(path, overrides, spec, target, folder, engine, result, progress)
+        evaluate = _evaluator(path, overrides, spec, target, folder, engine, result, progress, force)
         result.answer = search(evaluate, spec, lo=lo, hi=hi, largest=largest, tolerance=tolerance)
         _write(result, plots)
     return result
@@ -170,7 +173,8 @@ def _default_folder(root: Path, base: Scenario, knob: str) -> Path:
     return folder
 
 
-def _evaluator(path, overrides, spec: Knob, target: Target, folder: Path, engine: Engine, result: Sizing, progress):
+def _evaluator(path, overrides, spec: Knob, target: Target, folder: Path, engine: Engine, result: Sizing, progress,
+               force: bool = False):
     """``evaluate(value) -> met``: runs (or reuses) the point, records it once in the evidence."""
     seen: dict = {}
 
@@ -178,7 +182,7 @@ def _evaluator(path, overrides, spec: Knob, target: Target, folder: Path, engine
         if v in seen:
             return seen[v]
         point = Point({spec.path: v}, load_scenario(path, [*overrides, f"{spec.path}={json.dumps(v)}"]))
-        done = run_points([point], folder, engine)
+        done = run_points([point], folder, engine, force=force)
         summary, _ = read_run(done[point.key])
         stat = target.stat(summary)
         seen[v] = target.met(stat)

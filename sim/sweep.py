@@ -22,15 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from sim.engine import Engine
 from sim.errors import ScenarioError, SimError
 from sim.expectation import Expectation
 from sim.results import json_ready, read_run, save, scenario_hash
 from sim.scenario import Scenario, load_scenario
-from sim.scenario.loader import _Loader
 from sim.sweep_folder import check_folder, claimed
+from sim.scenario.overrides import split_key_value
+from sim.scenario.yamltext import YamlValueError, read_value
+from sim.workload import check_work
 
 SWEEP_KPIS = ("stoppage_min", "stoppages", "availability", "lost_cars", "cars_built", "truck_trips", "truck_km")
 
@@ -52,7 +53,10 @@ def parse_values(text: str, where: str = "--vary") -> list:
         except ValueError:
             raise SweepError(f"{where}: range ends must be numbers, got {text!r}") from None
         return _range(start, stop, parts[2], text, where)
-    values = [yaml.load(v, Loader=_Loader) for v in text.split(",") if v.strip()]
+    try:
+        values = [read_value(v) for v in text.split(",") if v.strip()]
+    except YamlValueError as exc:
+        raise SweepError(f"{where}: {exc}") from None
     if not values:
         raise SweepError(f"{where}: no values in {text!r}")
     return values
@@ -103,10 +107,10 @@ class Point:
 def parse_vary(items: Iterable[str]) -> dict[str, list]:
     axes = {}
     for item in items:
-        path, sep, text = item.partition("=")
-        if not sep or not path.strip():
+        cut = split_key_value(item)  # suppliers[route=x].trucks=1,2: the first = is the selection's
+        if cut is None:
             raise SweepError(f"--vary needs key.path=values, got {item!r}")
-        axes[path.strip()] = parse_values(text, f"--vary {path.strip()}")
+        axes[cut[0]] = parse_values(cut[1], f"--vary {cut[0]}")
     return axes
 
 
@@ -137,8 +141,9 @@ Progress = Callable[[int, int, int], None]  # (done, to run, skipped as already 
 
 
 def run_points(points: list[Point], folder: Path, engine: Engine, progress: Progress | None = None,
-               plots: bool = False) -> dict[str, Path]:
-    """Run the points not yet complete under ``folder/points``; returns key -> run folder for all."""
+               plots: bool = False, force: bool = False) -> dict[str, Path]:
+    """Run the points not yet complete under ``folder/points``; returns key -> run folder for all.
+    Each point's work is checked (``sim.workload``) before the first one starts, unless ``force``."""
     todo, done = [], {}
     for p in points:
         target = folder / "points" / p.key
@@ -147,6 +152,8 @@ def run_points(points: list[Point], folder: Path, engine: Engine, progress: Prog
         elif p.key not in {q.key for q in todo}:
             todo.append(p)
     skipped = len(done)
+    for p in todo:
+        check_work(p.scenario, force)
     if progress:
         progress(0, len(todo), skipped)
     for count, (point, result) in enumerate(engine.results(todo), start=1):
@@ -200,9 +207,10 @@ class SweepPlan:
 
 
 def plan_sweep(path: str | Path, vary: Iterable[str] = (), overrides: Iterable[str] = (), *,
-               out: str | Path | None = None, root: str | Path = "results") -> SweepPlan:
+               out: str | Path | None = None, root: str | Path = "results", force: bool = False) -> SweepPlan:
     """Parse the axes, validate every point's scenario and choose the folder; writes nothing.
-    Raises SweepError or ScenarioError (naming the key path) on bad input."""
+    Raises SweepError or ScenarioError (naming the key path) on bad input, and WorkLimitError when
+    a point still to run is beyond the work limits of :mod:`sim.workload`, unless ``force``."""
     overrides = list(overrides)
     axes = {**sweep_block(path), **parse_vary(vary)}
     if not axes:
@@ -210,6 +218,9 @@ def plan_sweep(path: str | Path, vary: Iterable[str] = (), overrides: Iterable[s
     base = load_scenario(path, overrides)
     points = grid(path, axes, overrides)
     folder = Path(out) if out is not None else Path(root) / base.name / f"sweep-{sweep_id(base, axes)}"
+    for p in points:  # before anything is written; a point already complete will not run again
+        if not (folder / "points" / p.key / "manifest.json").is_file():
+            check_work(p.scenario, force)
     definition = json_ready({"scenario": str(path), "base_hash": scenario_hash(base), "overrides": overrides,
                              "axes": axes, "points": [{"key": p.key, **p.values} for p in points]})
     return SweepPlan(str(path), axes, points, folder, definition)
@@ -228,12 +239,13 @@ class SweepResult:
 def run_sweep(path: str | Path, vary: Iterable[str] = (), overrides: Iterable[str] = (), *,
               expect: Iterable[str] = (), out: str | Path | None = None, root: str | Path = "results",
               workers: int | None = None, scheduler: str | None = None, progress: Progress | None = None,
-              plots: bool = True) -> SweepResult:
+              plots: bool = True, force: bool = False) -> SweepResult:
     """Run (or resume) the sweep of ``path``: its ``sweep:`` block and ``vary`` (``key.path=values``),
     then check each ``expect`` relation. Everything a planner types (keys, values, expectations, the
     folder, the Dask scheduler, default ``$SIM_DASK_SCHEDULER``) is checked before any folder is
-    made. Ctrl-C raises :class:`~sim.errors.Interrupted` saying how many points were kept."""
-    plan = plan_sweep(path, vary, overrides, out=out, root=root)
+    made, and so is the work of every point still to run (unless ``force``). Ctrl-C raises
+    :class:`~sim.errors.Interrupted` saying how many points were kept."""
+    plan = plan_sweep(path, vary, overrides, out=out, root=root, force=force)
     expectations = [Expectation.parse(text, plan.axes) for text in expect]
     check_folder(plan.folder, plan.definition)
     ran = [0]
@@ -246,7 +258,7 @@ def run_sweep(path: str | Path, vary: Iterable[str] = (), overrides: Iterable[st
     keys = {p.key for p in plan.points}
     with Engine(workers, scheduler or os.environ.get("SIM_DASK_SCHEDULER") or None) as engine, \
             claimed(plan.folder, plan.definition, keys) as folder:
-        folders = run_points(plan.points, folder, engine, counting)
+        folders = run_points(plan.points, folder, engine, counting, force=True)  # checked in the plan
         rows = sweep_rows(plan.points, folders)
         write_sweep_table(folder, rows)
         if plots:

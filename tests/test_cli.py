@@ -394,7 +394,7 @@ def test_markup_in_paths_is_printed_as_text(tmp_path, monkeypatch):
 def test_error_line_keeps_square_brackets(good):
     code, _, err = invoke("validate", good, "--set", "suppliers[seats].trucks=3")
     assert code == 2
-    assert_one_error_line(err, "suppliers[seats]", "unknown key")
+    assert_one_error_line(err, "suppliers[seats]", "is not a key, '*' or key[field=value]")
 
 
 def test_closing_tag_in_a_set_path_is_not_a_traceback(tmp_path, good):
@@ -673,3 +673,126 @@ def dead_pid() -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
     return proc.pid
+
+
+
+
+# --- input that is not scenario text: one line, exit 2, nothing written (issue 7, item 6) -------------
+
+
+def _limited_memory():  # a child that reads /dev/zero without a size cap fails fast instead of filling memory
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+
+@pytest.mark.parametrize("content, words", [
+    ("name: café\n".encode("latin-1"), "not a UTF-8 text file (byte 0xe9 on line 1)"),
+    ("name: x\n".encode("utf-16"), "not a UTF-8 text file (it is UTF-16 or UTF-32)"),
+    (b"\x7fELF\x02\x01\x01\x00\x00\x00", "not a UTF-8 text file (a NUL byte on line 1"),
+    (b"extends: /dev/zero\n", "/dev/zero: is a device, not a scenario file"),
+], ids=["latin-1", "utf-16", "binary", "extends-dev-zero"])
+def test_run_of_a_file_that_is_not_text_is_one_line_and_writes_nothing(tmp_path, content, words):
+    (tmp_path / "odd.yaml").write_bytes(content)
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")} | {"NO_COLOR": "1"}
+    for extra in (["--out", "x"], []):
+        proc = subprocess.run([sim_exe(), "run", "odd.yaml", "--no-plots", *extra], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=60, env=env, preexec_fn=_limited_memory)
+        assert proc.returncode == 2
+        assert_one_error_line(proc.stderr, words)
+        assert [p.name for p in tmp_path.iterdir()] == ["odd.yaml"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["validate", "{good}", "--set", "line.takt_s=[1,"],
+     ["good.yaml: line.takt_s: the --set value '[1,' is not valid YAML (line 1, column 4:"]),
+    (["run", "{good}", "--set", "line.models={A: 1", "--out", "{tmp}/x"], ["line.models: the --set value '{A: 1'"]),
+    (["sweep", "{good}", "--vary", "line.takt_s=60,{a", "--out", "{tmp}/x"],
+     ["--vary line.takt_s: '{a' is not valid YAML (line 1, column 3:"]),
+    (["size", "{good}", "--knob", "suppliers.bolts.trucks", "--target", "stoppage_min <= 0", "--lo", "1", "--hi", "3",
+      "--set", "line.takt_s=[1,", "--out", "{tmp}/x"], ["line.takt_s: the --set value '[1,'"]),
+], ids=["validate", "run", "sweep", "size"])
+def test_a_value_that_is_not_yaml_is_one_line(tmp_path, good, monkeypatch, args, words):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = invoke(*[a.replace("{good}", str(good)).replace("{tmp}", str(tmp_path)) for a in args])
+    assert code == 2 and out == ""
+    assert_one_error_line(err, *words)
+    assert [p.name for p in tmp_path.iterdir()] == ["good.yaml"]
+
+
+# --- work beyond the limits: refused before anything runs or is written, unless --force (item 7) --------
+
+
+HUGE = ["--days", "28", "--replications", "10000", "--workers", "1"]  # tiny: ~45,000 events a replication, 450 million in all
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "{good}", *HUGE, "--out", "x"],
+    ["run", "{good}", *HUGE],
+    ["sweep", "{good}", "--vary", "suppliers.bolts.trucks=1,2", *HUGE],
+    ["size", "{good}", "--knob", "suppliers.bolts.trucks", "--target", "stoppage_min <= 0", "--lo", "1", "--hi", "3", *HUGE],
+], ids=["run-out", "run", "sweep", "size"])
+def test_work_beyond_the_limit_is_one_line_and_writes_nothing(tmp_path, good, monkeypatch, command):
+    import sim.runner
+
+    def no_replication(*args):
+        raise AssertionError("a replication started")  # fail at once rather than run 10,000 of them
+
+    monkeypatch.setattr(sim.runner, "_one", no_replication)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = invoke(*[str(good) if a == "{good}" else a for a in command])
+    assert code == 2 and out == ""
+    assert_one_error_line(err, "tiny: the run would take about ", "million events (10,000 replications x ",
+                          "the limit is 100.0 million", "or give --force to run it anyway")
+    assert [p.name for p in tmp_path.iterdir()] == ["good.yaml"]
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "{good}", "--out", "{tmp}/run", "--no-plots"],
+    ["sweep", "{good}", "--vary", "suppliers.bolts.trucks=1,2", "--out", "{tmp}/sweep"],
+    ["size", "{good}", "--knob", "suppliers.bolts.trucks", "--target", "stoppage_min <= 1000", "--lo", "1", "--hi", "2",
+     "--out", "{tmp}/size"],
+], ids=["run", "sweep", "size"])
+def test_force_runs_beyond_the_limit(tmp_path, good, monkeypatch, command):
+    import sim.workload
+    monkeypatch.setattr(sim.workload, "MAX_EVENTS", 10)  # every run is "too large" now
+    args = [a.replace("{good}", str(good)).replace("{tmp}", str(tmp_path)) for a in command]
+    args += ["--days", "1", "--replications", "1", "--workers", "1"]
+    code, _, err = invoke(*args)
+    assert code == 2
+    assert_one_error_line(err, "the limit is 10")
+    code, _, err = invoke(*args, "--force")
+    assert code == 0, err
+    assert (tmp_path / command[0]).is_dir()
+
+
+# --- warnings on stderr, exit status unchanged (issue 7, item 18) ---------------------------------------
+
+
+def test_validate_and_run_warn_of_a_disruption_outside_the_run(tmp_path, monkeypatch):
+    data = tiny() | {"disruptions": [{"name": "snow", "kind": "road_closed", "start_day": 5, "duration_h": 6}]}
+    path = write(tmp_path, data, "late.yaml")
+    warning = "warning: disruptions.snow starts on day 5, after the run ends (horizon.days = 2): it never happens in this run"
+    code, out, err = invoke("validate", path)
+    assert code == 0 and "valid" in out
+    assert err.strip().splitlines() == [warning]
+    monkeypatch.chdir(tmp_path)
+    code, out, err = invoke("run", path, "--out", tmp_path / "run", "--no-plots", "--workers", "1")
+    assert code == 0 and "results:" in out
+    assert err.strip().splitlines() == [warning]
+
+
+def test_validate_warns_when_sim_run_would_need_force(good):
+    code, out, err = invoke("validate", good, "--set", "replications=10000", "--set", "horizon.days=28")
+    assert code == 0 and "valid" in out
+    assert err.startswith("warning: tiny: the run would take about ") and "--force" in err
+
+
+def test_a_forced_sweep_resumes_without_force(tmp_path, good, monkeypatch):
+    import sim.workload
+    monkeypatch.setattr(sim.workload, "MAX_EVENTS", 10)
+    args = ["sweep", good, "--vary", "suppliers.bolts.trucks=1,2", "--out", tmp_path / "sweep", "--days", "1",
+            "--replications", "1", "--workers", "1"]
+    assert invoke(*args, "--force")[0] == 0
+    code, out, err = invoke(*args)  # every point is complete: nothing to refuse
+    assert code == 0, err
+    assert "2 points (0 run now)" in out

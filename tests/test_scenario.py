@@ -7,8 +7,11 @@ are what a planner reads. Scenarios are built as dicts in this file and written 
 from __future__ import annotations
 
 import copy
+import os
+import threading
 from pathlib import Path
 
+import numpy as np
 import pydantic
 import pytest
 import micro
@@ -230,8 +233,8 @@ def test_wrong_mode_message_is_short():
 
 @pytest.mark.parametrize("change, path, words", [
     (lambda d: seats(d).update(distance_km=-1), "suppliers.seats.distance_km", "greater than 0"),
-    (lambda d: seats(d).update(speed_kmh=0), "suppliers.seats.speed_kmh", "greater than 0"),
-    (lambda d: d["line"].update(takt_s=0), "line.takt_s", "greater than 0"),
+    (lambda d: seats(d).update(speed_kmh=0), "suppliers.seats.speed_kmh", "greater than or equal to 1"),
+    (lambda d: d["line"].update(takt_s=0), "line.takt_s", "greater than or equal to 10"),
     (lambda d: d["line"].update(takt_s=float("inf")), "line.takt_s", "finite number"),
     (lambda d: d["line"].update(stations=0), "line.stations", "greater than or equal to 1"),
     (lambda d: d["line"].update(broadcast_cars=-1), "line.broadcast_cars", "greater than or equal to 0"),
@@ -784,3 +787,368 @@ def test_set_null_deletes_a_key_as_extends_does(tiny_file):
     assert sc.seed == 5
     assert load_scenario(tiny_file, overrides=["seed=5", "seed=null"]).seed == 0  # back to the default
     assert load_scenario(tiny_file, overrides=["disruptions=null"]).disruptions == ()
+
+
+# --- shifts: no overlap, unique names (issue 7, item 2) -----------------------------------------------
+
+
+def _shifts(*spans, name=None):
+    """A calendar of shifts "HH:MM-HH:MM" named s0, s1, ... (or all ``name``)."""
+    return {"shifts": [{"name": name or f"s{n}", "start": span[:5], "end": span[6:]} for n, span in enumerate(spans)]}
+
+
+@pytest.mark.parametrize("spans, path, words", [
+    # 06-14 and 12-22 both work 12:00-14:00: shifts.csv planned 1,770 cars against a KPI of 1,530
+    (("06:00-14:00", "12:00-22:00"), "calendar.shifts.s1", "overlaps the shift s0 (06:00-14:00) from 12:00 to 14:00"),
+    # a night shift reaches into the next day's early shift, whichever is written first
+    (("22:00-06:00", "05:00-13:00"), "calendar.shifts.s1", "overlaps the shift s0 (22:00-06:00) from 05:00 to 06:00"),
+    (("05:00-13:00", "22:00-06:00"), "calendar.shifts.s1", "overlaps the shift s0 (05:00-13:00) from 05:00 to 06:00"),
+    (("00:00-24:00", "06:00-14:00"), "calendar.shifts.s1", "from 06:00 to 14:00"),
+    (("06:00-14:00", "14:00-22:00", "21:00-23:00"), "calendar.shifts.s2", "overlaps the shift s1"),
+    (("08:00-16:00", "08:00-16:00"), "calendar.shifts.s1", "from 08:00 to 16:00"),
+])
+def test_overlapping_shifts_are_rejected(spans, path, words):
+    exc = error_of(mutated(lambda d: d.update(calendar=_shifts(*spans))))
+    assert exc.path == path
+    assert words in exc.problem and "shifts must not overlap" in exc.problem
+
+
+def test_overlap_in_a_supplier_calendar_is_rejected_too():
+    exc = error_of(mutated(lambda d: seats(d).update(calendar=_shifts("06:00-14:00", "13:00-15:00"))))
+    assert exc.path == "suppliers.seats.calendar.shifts.s1"
+
+
+def test_two_shifts_with_one_name_are_rejected():
+    exc = error_of(mutated(lambda d: d.update(calendar=_shifts("06:00-14:00", "14:00-22:00", name="day"))))
+    assert (exc.path, exc.problem) == ("calendar.shifts", "two shifts are named 'day'")
+
+
+@pytest.mark.parametrize("spans", [
+    ("22:00-06:00", "06:00-14:00", "14:00-22:00"),  # three shifts that touch, one across midnight
+    ("00:00-08:00", "08:00-16:00", "16:00-24:00"),
+    ("06:00-14:00",),
+], ids=["night-early-late", "midnight-to-midnight", "one"])
+def test_shifts_that_only_touch_are_fine(spans):
+    assert len(scenario_from_dict(mutated(lambda d: d.update(calendar=_shifts(*spans)))).calendar.shifts) == len(spans)
+
+
+def test_planned_cars_per_shift_add_up_to_the_run_kpi():
+    """Early 06:00-14:00 with a 30 min break and late 14:00-22:00 with a 30 min break, every day, 60 s
+    takt, 1 day, no warm-up: each shift plans (8 h - 0.5 h) x 60 = 450 cars, the day 900. The sum of
+    shifts.csv and the run KPI are the same 900."""
+    from sim.metrics import Frame, measure, shift_table
+    from sim.model import run_replication
+    calendar = {"shifts": [
+        {"name": "early", "start": "06:00", "end": "14:00", "breaks": [{"start": "10:00", "end": "10:30"}]},
+        {"name": "late", "start": "14:00", "end": "22:00", "breaks": [{"start": "18:00", "end": "18:30"}]}]}
+    sc = scenario_from_dict(tiny() | {"calendar": calendar, "horizon": {"days": 1}})
+    table = shift_table(Frame.of(sc), np.empty(0))
+    assert list(table["shift"]) == ["early", "late"]
+    assert list(table["planned"]) == [450.0, 450.0]
+    assert measure(Frame.of(sc), run_replication(sc, 0).tables)["kpis"]["cars_planned"] == 900.0
+
+
+# --- files that are not scenario text, and values that are not YAML (issue 7, item 6) ----------------
+
+
+GOOD_TEXT = yaml.safe_dump(tiny(), sort_keys=False)
+
+
+@pytest.mark.parametrize("content, words", [
+    ("name: café\n".encode("latin-1") + GOOD_TEXT.encode(), "not a UTF-8 text file (byte 0xe9 on line 1): save it as UTF-8"),
+    (GOOD_TEXT.encode("utf-16"), "not a UTF-8 text file (it is UTF-16 or UTF-32): save it as UTF-8"),
+    (GOOD_TEXT.encode("utf-32"), "not a UTF-8 text file (it is UTF-16 or UTF-32): save it as UTF-8"),
+    (GOOD_TEXT.encode("utf-16-le"), "not a UTF-8 text file (a NUL byte on line 1: a binary file?)"),
+    (b"name: x\n\x00\x01\x02\xff", "not a UTF-8 text file (a NUL byte on line 2: a binary file?)"),
+    (b"name: x\ndescription: a\x01b\n", "not valid YAML: character #x0001 at position 22 is not allowed in YAML"),
+], ids=["latin-1", "utf-16", "utf-32", "utf-16-no-bom", "binary", "control-character"])
+def test_a_file_that_is_not_utf8_text_is_one_line(tmp_path, content, words):
+    path = tmp_path / "odd.yaml"
+    path.write_bytes(content)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert (info.value.file, info.value.path, info.value.problem) == (str(path), "", words)
+    assert "\n" not in str(info.value)
+
+
+def test_a_utf8_byte_order_mark_is_fine(tmp_path):
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD_TEXT.encode())
+    assert load_scenario(path).name == "tiny"
+
+
+def test_a_file_over_the_size_cap_is_not_read(tmp_path):
+    from sim.scenario.yamltext import MAX_FILE_BYTES
+    path = tmp_path / "big.yaml"
+    path.write_text(GOOD_TEXT + "#" * (MAX_FILE_BYTES - len(GOOD_TEXT)), encoding="utf-8")
+    assert load_scenario(path).name == "tiny"  # exactly at the cap: read
+    with path.open("a") as f:
+        f.write("#")
+    with pytest.raises(ScenarioError, match="the file is larger than 5 MB"):
+        load_scenario(path)
+
+
+def test_a_folder_is_not_a_scenario_file(tmp_path):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tmp_path)
+    assert info.value.problem == "is a folder, not a scenario file (a YAML text file)"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
+    path = tmp_path / "pipe.yaml"
+    os.mkfifo(path)
+    outcome = {}
+
+    def load():
+        try:
+            load_scenario(path)
+        except ScenarioError as exc:
+            outcome["error"] = exc
+
+    reader = threading.Thread(target=load, daemon=True)
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():  # the loader waits in open(): a writer that closes at once releases it
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("opening a named pipe waited for a writer")
+    assert outcome["error"].problem == "is a named pipe, not a scenario file (a YAML text file)"
+
+
+@pytest.mark.parametrize("text, words", [
+    ("name: x\nline: " + "[" * 200 + "]" * 200 + "\n", "the YAML nests more than 40 levels deep"),
+    ("name: x\nline: " + "[" * 5000 + "\n", "not valid YAML: nested more than 40 levels deep"),  # Python's stack
+    ("name: x\nline: &a [*a]\n", "the YAML nests more than 40 levels deep"),  # an alias of itself
+    ("a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n" + "".join(
+        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 7)),
+     "the YAML expands to more than 1,000,000 values (YAML aliases?)"),  # 10**7 values from 800 bytes
+], ids=["deep", "deeper-than-python", "self-alias", "billion-laughs"])
+def test_yaml_that_would_exhaust_the_stack_or_memory_is_refused(tmp_path, text, words):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(tmp_path, text, "odd.yaml"))
+    assert words in info.value.problem
+
+
+def test_a_long_extends_chain_is_refused(tmp_path):
+    write(tmp_path, tiny(), "f0.yaml")
+    for n in range(1, 20):
+        write(tmp_path, f"extends: f{n - 1}.yaml\n", f"f{n}.yaml")
+    assert load_scenario(tmp_path / "f15.yaml").name == "tiny"  # 16 files
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tmp_path / "f16.yaml")
+    assert (info.value.path, info.value.problem) == ("extends", "more than 16 files in the extends: chain")
+
+
+@pytest.mark.parametrize("assignment, path, words", [
+    ("line.takt_s=[1,", "line.takt_s", "the --set value '[1,' is not valid YAML (line 1, column 4: "),
+    ("line.models={A: 1", "line.models", "the --set value '{A: 1' is not valid YAML"),
+    ("description=a: b: c", "description", "is not valid YAML"),
+    ("line.takt_s=\x01", "line.takt_s", "character #x0001 at position 0 is not allowed in YAML"),
+])
+def test_a_set_value_that_is_not_yaml_is_one_line(tiny_file, assignment, path, words):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tiny_file, overrides=[assignment])
+    assert (info.value.file, info.value.path) == (str(tiny_file), path)
+    assert words in info.value.problem and "\n" not in str(info.value)
+
+
+# --- nearest names, bulk edits and new items with --set (issue 7, item 17) ----------------------------
+
+
+@pytest.mark.parametrize("assignment, path, problem", [
+    ("suppliers.seat.trucks=3", "suppliers.seat",
+     "no list item named 'seat' (from --set suppliers.seat.trucks=3); did you mean seats?"),
+    ("suppliers.seats.parts.seatset.rack_size=6", "suppliers.seats.parts.seatset",
+     "no list item named 'seatset' (from --set suppliers.seats.parts.seatset.rack_size=6); did you mean seat-set?"),
+    ("line.takt=80", "line.takt", "unknown key; did you mean takt_s?"),
+    ("suppliers.seats.parts.seat-set.rak_size=6", "suppliers.seats.parts.seat-set.rak_size",
+     "unknown key; did you mean rack_size?"),  # the JIS part's keys, not the kanban part's
+    ("suppliers.bolts.parts.bolt.card=6", "suppliers.bolts.parts.bolt.card", "unknown key; did you mean cards?"),
+    ("line.breakdown={mtbf_min: 60, mttr_min: 5}", "line.breakdown", "unknown key; did you mean breakdowns?"),
+    ("suppliers[route=avenue].trucks=3", "suppliers[route=avenue]",
+     "no item has route = avenue (from --set suppliers[route=avenue].trucks=3); did you mean ave?"),
+    ("disruptions.jam.extra_min=5", "disruptions.jam", "no list item named 'jam' (from --set disruptions.jam.extra_min=5); "
+     "to add it, give the whole item: --set disruptions.jam={...}"),
+    ("suppliers.xyz.trucks=3", "suppliers.xyz", "no list item named 'xyz' (from --set suppliers.xyz.trucks=3); "
+     "to add it, give the whole item: --set suppliers.xyz={...}"),
+    ("zzz=1", "zzz", "unknown key (check its spelling against the scenario reference in README.md)"),
+    ("line[a=b].x=1", "line", "is a mapping; [field=value] selects list items (from --set line[a=b].x=1)"),
+    ("suppliers[route=ave.trucks=3", "suppliers[route=ave.trucks=3", "a [ without its ] (a selection is key[field=value])"),
+    ("suppliers.se[ats.trucks]=3", "suppliers.se[ats.trucks]", "'se[ats.trucks]' is not a key, '*' or key[field=value]"),
+    ("disruptions.x={name: y, kind: road_closed, start_day: 1, duration_h: 6}", "disruptions.x",
+     "the new item's name: 'y' differs from the path's 'x'"),
+])
+def test_unknown_names_suggest_the_nearest(tiny_file, assignment, path, problem):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tiny_file, overrides=[assignment])
+    assert info.value.path == path
+    assert info.value.problem.startswith(problem)
+
+
+def test_a_misspelt_key_in_a_file_suggests_too():
+    exc = error_of(mutated(lambda d: d["plant"].update(dock=d["plant"].pop("docks"))))
+    assert (exc.path, exc.problem) == ("plant.dock", "unknown key; did you mean docks? (and 1 more problem)")
+    exc = error_of(mutated(lambda d: d["plant"].update(dock=3)))
+    assert (exc.path, exc.problem) == ("plant.dock", "unknown key; did you mean docks?")
+
+
+def test_set_star_edits_every_item(tiny_file):
+    sc = load_scenario(tiny_file, overrides=["suppliers.*.travel_cv=0.3", "line.models.*=1"])
+    assert [s.travel_cv for s in sc.suppliers] == [0.3, 0.3]
+    assert sc.line.models == {"A": 1.0, "B": 1.0}
+
+
+def test_set_selects_items_by_a_field(tiny_file):
+    # only seats is on the route "ave"; bolts has no route
+    sc = load_scenario(tiny_file, overrides=["suppliers[route=ave].trucks=5", "suppliers[trucks=1].load_min=7"])
+    assert [(s.name, s.trucks, s.load_min) for s in sc.suppliers] == [("seats", 5, 3.0), ("bolts", 1, 7.0)]
+
+
+def test_set_selection_after_a_star_needs_one_match_in_all(tiny_file):
+    # seats has no kanban part, bolts has one: only the bolt changes
+    sc = load_scenario(tiny_file, overrides=["suppliers.*.parts[mode=kanban].dispatch_max_wait_min=45"])
+    assert [(p.name, p.dispatch_max_wait_min) for _, p in sc.parts] == [("seat-set", 30.0), ("bolt", 45.0)]
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tiny_file, overrides=["suppliers.*.parts[mode=kanbam].cards=2"])
+    assert info.value.path == "suppliers.seats.parts[mode=kanbam]" and "did you mean jis?" not in info.value.problem
+
+
+def test_set_adds_a_named_item_and_then_edits_or_deletes_it(tiny_file):
+    new = "disruptions.snow-day={kind: road_closed, start_day: 1, duration_h: 6}"
+    sc = load_scenario(tiny_file, overrides=[new])
+    assert [(d.name, d.kind, d.start_day, d.duration_h, d.route) for d in sc.disruptions] == [
+        ("snow-day", "road_closed", 1.0, 6.0, None)]
+    assert load_scenario(tiny_file, overrides=[new, "disruptions.snow-day.duration_h=8"]).disruptions[0].duration_h == 8.0
+    assert load_scenario(tiny_file, overrides=[new, "disruptions.snow-day="]).disruptions == ()
+
+
+def test_set_adds_a_supplier_and_deletes_one(tiny_file):
+    lamps = ("suppliers.lamps={distance_km: 3, speed_kmh: 30, trucks: 1, load_min: 1, parts: [{name: lamp, "
+             "station: 3, mode: kanban, pack_size: 10, cards: 3, packs_per_truck: 1}]}")
+    sc = load_scenario(tiny_file, overrides=[lamps, "suppliers.seats="])
+    assert [s.name for s in sc.suppliers] == ["bolts", "lamps"]
+    assert [p.name for _, p in sc.parts] == ["bolt", "lamp"]
+
+
+def test_set_replacing_an_item_by_name_keeps_its_name(tiny_file):
+    sc = load_scenario(tiny_file, overrides=[
+        "suppliers.bolts.parts.bolt={station: 3, mode: kanban, pack_size: 10, cards: 3, packs_per_truck: 1}"])
+    assert sc.suppliers[1].parts[0].name == "bolt" and sc.suppliers[1].parts[0].pack_size == 10
+
+
+def test_resolve_key_path_gives_the_value_or_the_nearest_names():
+    from sim.scenario.paths import resolve_key_path
+    sc = scenario_from_dict(tiny())
+    assert resolve_key_path(sc, "suppliers.bolts.parts.bolt.cards") == 4
+    assert resolve_key_path(sc, "suppliers.1.trucks") == 1
+    assert resolve_key_path(sc, "line.models.B") == 0.4
+    assert resolve_key_path(sc, "suppliers.seats.parts.seat-set.broadcast_cars") is None  # unset: the line's applies
+    assert resolve_key_path(sc, "line.breakdowns.mtbf_min") is None  # no breakdowns section
+    for path, where, problem in [
+        ("suppliers.bolt.trucks", "suppliers.bolt", "no list item named 'bolt'; did you mean bolts?"),
+        ("suppliers.bolts.parts.bolt.card", "suppliers.bolts.parts.bolt.card",
+         "unknown key; did you mean cards?"),
+        ("line.breakdowns.mtbf", "line.breakdowns.mtbf", "unknown key; did you mean mtbf_min?"),
+        ("line.xyz", "line.xyz", "unknown key (check its spelling against the scenario reference in README.md)"),
+        ("line.takt_s.x", "line.takt_s.x", "is a value, not a mapping"),
+        ("suppliers..trucks", "suppliers..trucks", "a key path is dotted names, e.g. suppliers.seats.trucks"),
+    ]:
+        with pytest.raises(ScenarioError) as info:
+            resolve_key_path(sc, path, "tiny.yaml")
+        assert (info.value.file, info.value.path, info.value.problem) == ("tiny.yaml", where, problem)
+
+
+def test_did_you_mean_lists_up_to_three_names():
+    from sim.scenario.paths import did_you_mean
+    assert did_you_mean("front-seat", ["front-seats", "rear-seats", "bumpers"]) == "did you mean front-seats or rear-seats?"
+    assert did_you_mean("xyz", ["front-seats"]) == ""
+
+
+# --- bounds: values that validated but hung or filled memory (issue 7, item 7) -------------------------
+
+
+@pytest.mark.parametrize("change, path, words", [
+    (lambda d: d["horizon"].update(days=1e9), "horizon.days", "less than or equal to 3660"),
+    (lambda d: d.update(replications=10**9), "replications", "less than or equal to 10000"),
+    (lambda d: d["line"].update(takt_s=1e-6), "line.takt_s", "greater than or equal to 10"),
+    (lambda d: d["line"].update(stations=10**9), "line.stations", "less than or equal to 1000"),
+    (lambda d: d["line"].update(broadcast_cars=10**9), "line.broadcast_cars", "less than or equal to 10000"),
+    (lambda d: seat_set(d).update(broadcast_cars=10**9), "suppliers.seats.parts.seat-set.broadcast_cars",
+     "less than or equal to 10000"),
+    (lambda d: bolts(d).update(trucks=10**9), "suppliers.bolts.trucks", "less than or equal to 1000"),
+    (lambda d: d["plant"].update(docks=10**9), "plant.docks", "less than or equal to 1000"),
+    (lambda d: d["line"].update(breakdowns={"mtbf_min": 1e-9, "mttr_min": 5}), "line.breakdowns.mtbf_min",
+     "greater than or equal to 1"),
+    (lambda d: bolts(d).update(breakdowns={"mtbf_h": 1e-9, "mttr_min": 5}), "suppliers.bolts.breakdowns.mtbf_h",
+     "greater than or equal to 0.1"),
+    (lambda d: d["line"].update(models={f"M{n}": 1 for n in range(101)}), "line.models", "at most 100 items"),
+    (lambda d: bolts(d).update(travel_cv=1e300), "suppliers.bolts.travel_cv", "less than or equal to 10"),
+    (lambda d: bolt(d).update(usage=10**9), "suppliers.bolts.parts.bolt.usage", "less than or equal to 10000"),
+    (lambda d: bolt(d).update(pack_size=10**9), "suppliers.bolts.parts.bolt.pack_size", "less than or equal to 1000000"),
+    (lambda d: bolt(d).update(cards=10**9), "suppliers.bolts.parts.bolt.cards", "less than or equal to 100000"),
+    (lambda d: seat_set(d).update(rack_size=10**9), "suppliers.seats.parts.seat-set.rack_size", "less than or equal to 10000"),
+    (lambda d: seats(d).update(distance_km=1e12), "suppliers.seats.distance_km", "less than or equal to 20000"),
+    (lambda d: d.update(seed=2**64), "seed", "less than or equal to 9223372036854775807"),
+    (lambda d: d.update(calendar=_shifts(*[f"{h:02d}:00-{h:02d}:30" for h in range(24)] + ["00:30-00:40"])),
+     "calendar.shifts", "at most 24 items"),
+    (lambda d: d.update(disruptions=[{"kind": "road_closed", "start_day": 1e9, "duration_h": 1}]),
+     "disruptions.0.start_day", "less than or equal to 3660"),
+])
+def test_values_that_would_hang_or_fill_memory_are_out_of_bounds(change, path, words):
+    exc = error_of(mutated(change))
+    assert exc.path == path
+    assert words in exc.problem
+
+
+def test_values_at_the_bounds_validate():
+    sc = scenario_from_dict(mutated(lambda d: (
+        d["horizon"].update(days=3660), d.update(replications=10_000), d["line"].update(takt_s=10, stations=1000),
+        bolts(d).update(trucks=1000), d["plant"].update(docks=1000))))
+    assert (sc.horizon.days, sc.replications, sc.line.takt_s, sc.line.stations) == (3660, 10_000, 10, 1000)
+
+
+# --- warnings: disruptions outside the measured window (issue 7, item 18) -----------------------------
+
+
+def test_disruptions_outside_the_measured_window_are_warned_about():
+    """tiny runs 2 days and measures [0.5, 2). A window [2, 2.25) never happens; [0.1, 0.35) (6 h from
+    day 0.1) lies in the warm-up; [0.4, 0.65) reaches into the window and [1.99, 2.24) starts inside
+    it: no warning for those two."""
+    from sim.scenario import scenario_warnings
+
+    def closed(name, start, hours):
+        return {"name": name, "kind": "road_closed", "start_day": start, "duration_h": hours}
+
+    sc = scenario_from_dict(tiny() | {"disruptions": [
+        closed("late", 2.0, 6), closed("early", 0.1, 6), closed("across-warmup", 0.4, 6), closed("last", 1.99, 6),
+        {"kind": "supplier_down", "supplier": "seats", "start_day": 3, "duration_h": 1}]})
+    assert scenario_warnings(sc) == [
+        "disruptions.late starts on day 2, after the run ends (horizon.days = 2): it never happens in this run",
+        "disruptions.early ends on day 0.35, within the warm-up (horizon.warmup_days = 0.5): no KPI measures its window",
+        "disruptions.4 starts on day 3, after the run ends (horizon.days = 2): it never happens in this run",
+    ]
+
+
+def test_a_week_of_nanshan_warns_of_the_two_later_disruptions():
+    # nanshan.yaml: accident on day 3.35 (inside a 7-day run), outage on day 10.35, congestion on day 17.3
+    from sim.scenario import scenario_warnings
+    sc = load_scenario(REPO / "scenarios" / "nanshan.yaml", ["horizon.days=7"])
+    assert [w.split(" starts on day ")[0] for w in scenario_warnings(sc)] == [
+        "disruptions.moulding-exterior-outage", "disruptions.jingzang-expressway-congestion"]
+    assert scenario_warnings(load_scenario(REPO / "scenarios" / "nanshan.yaml")) == []
+
+
+def test_exponent_numbers_without_a_dot_are_numbers(tmp_path):
+    # YAML 1.1 (PyYAML) reads 1e9 as the string "1e9": the bound was hidden behind "a valid number"
+    path = write(tmp_path, TINY_YAML.replace("horizon: {days: 2}", "horizon: {days: 1e9}"), "e.yaml")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert (info.value.path, info.value.problem) == ("horizon.days", "Input should be less than or equal to 3660")
+    sc = load_scenario(tmp_path / "e.yaml", ["horizon.days=2e0", "line.takt_s=6E1", "plant.unload_min=5e-1"])
+    assert (sc.horizon.days, sc.line.takt_s, sc.plant.unload_min) == (2.0, 60.0, 0.5)
+
+
+def test_vary_splits_a_selection_like_set():
+    from sim.sweep import parse_vary
+    assert parse_vary(["suppliers[route=ave].trucks=1,2", "suppliers.*.travel_cv=0,0.3"]) == {
+        "suppliers[route=ave].trucks": [1, 2], "suppliers.*.travel_cv": [0, 0.3]}

@@ -1,6 +1,8 @@
 """Scenario files: the typed, validated description of one plant and its supply loops."""
 
+from sim.scenario.checks import scenario_warnings
 from sim.scenario.loader import load_scenario, scenario_from_dict, resolve_file
+from sim.scenario.paths import did_you_mean, resolve_key_path
 from sim.scenario.schema import (
     Calendar,
     Disruption,
@@ -18,6 +20,6 @@ from sim.scenario.schema import (
 
 __all__ = [
     "Calendar", "Disruption", "JisPart", "KanbanPart", "Line", "Part", "Plant", "RoadClosed",
-    "RoadDisruption", "Scenario", "Supplier", "SupplierDown", "load_scenario", "resolve_file",
-    "scenario_from_dict",
+    "RoadDisruption", "Scenario", "Supplier", "SupplierDown", "did_you_mean", "load_scenario", "resolve_file",
+    "resolve_key_path", "scenario_from_dict", "scenario_warnings",
 ]

@@ -4,11 +4,46 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sim.scenario.schema import Calendar, JisPart, RoadClosed, RoadDisruption, Scenario, SupplierDown, clock_minutes
+from sim.scenario.schema import (Calendar, JisPart, RoadClosed, RoadDisruption, Scenario, Shift, SupplierDown,
+                                 clock_minutes)
 
 
 def _duplicate(names: list[str]) -> str | None:
     return next((n for n, count in Counter(names).items() if count > 1), None)
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes % 1440 // 60:02d}:{minutes % 60:02d}"
+
+
+def _overlap(a: Shift, b: Shift) -> tuple[int, int] | None:
+    """The first stretch (minutes after midnight) where two shifts overlap when both are worked on
+    every day: a shift that crosses midnight reaches into the next day's shifts."""
+    a0 = clock_minutes(a.start)
+    a1 = a0 + ((clock_minutes(a.end) - a0) % 1440 or 1440)  # 00:00-24:00 is a whole day, as in calendar.py
+    b0 = clock_minutes(b.start)
+    b1 = b0 + ((clock_minutes(b.end) - b0) % 1440 or 1440)
+    for shift in (-1440, 0, 1440):  # b on the day before, the same day, the day after
+        lo, hi = max(a0, b0 + shift), min(a1, b1 + shift)
+        if lo < hi:
+            return lo, hi
+    return None
+
+
+def _shifts_problem(cal: Calendar, where: str) -> tuple[str, str] | None:
+    """Shifts must have unique names and must not overlap: overlapping shifts would plan the same
+    working minutes twice per shift (cars_per_shift) and hide the breaks under the overlap."""
+    duplicate = _duplicate([s.name for s in cal.shifts])
+    if duplicate:
+        return f"{where}.shifts", f"two shifts are named {duplicate!r}"
+    for n, a in enumerate(cal.shifts):
+        for b in cal.shifts[n + 1:]:
+            hit = _overlap(a, b)
+            if hit:
+                return (f"{where}.shifts.{b.name}", f"the shift {b.start}-{b.end} overlaps the shift {a.name} "
+                        f"({a.start}-{a.end}) from {_clock(hit[0])} to {_clock(hit[1])}; shifts must not overlap "
+                        "(they repeat every workday, and one that crosses midnight reaches into the next day)")
+    return None
 
 
 def _calendar_problem(cal: Calendar, where: str) -> tuple[str, str] | None:
@@ -16,6 +51,9 @@ def _calendar_problem(cal: Calendar, where: str) -> tuple[str, str] | None:
         return f"{where}.workdays", "at least one workday is needed"
     if not cal.shifts:
         return f"{where}.shifts", "at least one shift is needed"
+    overlap = _shifts_problem(cal, where)
+    if overlap:
+        return overlap
     for shift in cal.shifts:
         start, end = clock_minutes(shift.start), clock_minutes(shift.end)
         if start == end:
@@ -79,3 +117,20 @@ def cross_check(scenario: Scenario) -> tuple[str, str] | None:
     checks = [_calendar_problem(scenario.calendar, "calendar"), _part_problem(scenario), _disruption_problem(scenario)]
     checks += [_calendar_problem(s.calendar, f"suppliers.{s.name}.calendar") for s in scenario.suppliers if s.calendar]
     return next((c for c in checks if c), None)
+
+
+def scenario_warnings(scenario: Scenario) -> list[str]:
+    """Things a planner should know that do not make the scenario unusable, one line each: declared
+    disruptions whose window lies wholly outside the measured window [warmup_days, days), so that
+    no KPI shows them (a 7-day run of a file written for 28 days)."""
+    days, warmup = scenario.horizon.days, scenario.horizon.warmup_days
+    warnings = []
+    for n, d in enumerate(scenario.disruptions):
+        where, end = f"disruptions.{d.name or n}", d.start_day + d.duration_h / 24.0
+        if d.start_day >= days:
+            warnings.append(f"{where} starts on day {d.start_day:g}, after the run ends (horizon.days = {days:g}): "
+                            "it never happens in this run")
+        elif end <= warmup:
+            warnings.append(f"{where} ends on day {end:g}, within the warm-up (horizon.warmup_days = {warmup:g}): "
+                            "no KPI measures its window")
+    return warnings

@@ -1,6 +1,6 @@
-"""Reading scenario files: YAML, ``extends:`` merging, ``--set`` overrides and validation.
+"""Reading scenario files: ``extends:`` merging, ``--set`` overrides (``overrides.py``) and validation.
 
-Every failure becomes one :class:`~sim.errors.ScenarioError` naming the file, the key path and the
+The file itself is read by ``yamltext.py`` (size cap, UTF-8, YAML). Every failure becomes one :class:`~sim.errors.ScenarioError` naming the file, the key path and the
 problem. Key paths name list items by their ``name`` (``suppliers.seats.parts.seat-set.station``),
 the same form ``--set`` takes.
 """
@@ -8,62 +8,23 @@ the same form ``--set`` takes.
 from __future__ import annotations
 
 import copy
-import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from sim.errors import ScenarioError
 from sim.scenario.checks import cross_check
+from sim.scenario.overrides import apply_override
+from sim.scenario.paths import child_type, keys_of, unknown_key
 from sim.scenario.schema import Scenario
+from sim.scenario.yamltext import _Loader, read_yaml_file
+
+__all__ = ["apply_override", "deep_merge", "load_scenario", "resolve_file", "scenario_from_dict", "_Loader"]
 
 _TAGS = {"jis", "kanban", "road", "road_closed", "supplier_down", "function-after", "int", "dict[str,int]",
          "constrained-int", "dict[str,constrained-int]"}
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without YAML 1.1's sexagesimal numbers (16:00 stays a string) that refuses a key
-    written twice in one mapping (YAML would silently keep the last)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the key {key!r} appears twice in one mapping", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-_Loader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if not (tag.endswith((":int", ":float")) and rx.match("16:00"))]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(0|[1-9][0-9_]*)$"), list("-+0123456789")
-)
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(path, "", "file not found") from None
-    except OSError as exc:
-        raise ScenarioError(path, "", f"cannot read the file ({exc.strerror})") from None
-    try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(path, "", f"not valid YAML: {where}{problem}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(path, "", "a scenario file must be a mapping of keys (name:, line:, ...)")
-    return data
+MAX_EXTENDS = 16  # files in one extends: chain (a variant of a variant of ... is rarely 3 deep)
 
 
 def _named_list(value: Any) -> bool:
@@ -96,53 +57,29 @@ def deep_merge(base: Any, over: Any) -> Any:
 
 
 def resolve_file(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """The raw mapping of a scenario file with its ``extends:`` chain merged in."""
+    """The raw mapping of a scenario file with its ``extends:`` chain (at most MAX_EXTENDS files,
+    no cycle) merged in."""
     path = Path(path)
-    if path.resolve() in _seen:
-        chain = " -> ".join(p.name for p in (*_seen, path.resolve()))
+    data = read_yaml_file(path)
+    here = path.resolve()
+    if here in _seen:
+        chain = " -> ".join(p.name for p in (*_seen, here))
         raise ScenarioError(path, "extends", f"circular extends: {chain}")
-    data = _read_yaml(path)
     parent = data.pop("extends", None)
     if parent is None:
         return data
-    if not isinstance(parent, str):
+    if not isinstance(parent, str) or not parent.strip() or "\0" in parent:
         raise ScenarioError(path, "extends", "must be the path of another scenario file")
+    if len(_seen) + 1 >= MAX_EXTENDS:
+        raise ScenarioError(path, "extends", f"more than {MAX_EXTENDS} files in the extends: chain")
     parent_path = path.parent / parent
-    if not parent_path.exists():
+    try:
+        exists = parent_path.exists()
+    except OSError:  # e.g. a name too long for the file system
+        exists = False
+    if not exists:
         raise ScenarioError(path, "extends", f"the file '{parent}' does not exist (looked for {parent_path})")
-    return deep_merge(resolve_file(parent_path, (*_seen, path.resolve())), data)
-
-
-def apply_override(data: dict[str, Any], assignment: str, file: str) -> None:
-    """Apply one ``key.path=value`` override in place; the value is read as YAML."""
-    key, sep, text = assignment.partition("=")
-    if not sep or not key.strip():
-        raise ScenarioError(file, assignment, "an override must look like key.path=value")
-    value = yaml.load(text, Loader=_Loader) if text.strip() else None
-    parts = key.strip().split(".")
-    node: Any = data
-    for depth, part in enumerate(parts):
-        last = depth == len(parts) - 1
-        where = ".".join(parts[: depth + 1])
-        if isinstance(node, dict):
-            if last and value is None:
-                node.pop(part, None)  # as in extends: null deletes the key (its default applies)
-            elif last:
-                node[part] = value
-            else:  # a missing section is created; validation rejects a key the schema does not know
-                node = node.setdefault(part, {})
-        elif isinstance(node, list):
-            hits = [n for n, item in enumerate(node) if isinstance(item, dict) and item.get("name") == part]
-            if not hits and part.isdigit() and int(part) < len(node):
-                hits = [int(part)]
-            if not hits:
-                raise ScenarioError(file, where, f"no list item named '{part}' (from --set {assignment})")
-            if last:
-                node[hits[0]] = value
-            else:
-                node = node[hits[0]]
-        else:
-            raise ScenarioError(file, where, f"is a value, not a mapping (from --set {assignment})")
+    return deep_merge(resolve_file(parent_path, (*_seen, here)), data)
 
 
 def _key_path(loc: tuple[Any, ...], data: Any) -> str:
@@ -161,10 +98,23 @@ def _key_path(loc: tuple[Any, ...], data: Any) -> str:
     return ".".join(names)
 
 
-def _problem(err: dict[str, Any]) -> str:
+def _known_keys(loc: tuple[Any, ...], data: Any) -> list[str]:
+    """The keys the schema allows in the mapping at ``loc`` (union tags in ``loc`` skipped: the
+    data's own ``mode:``/``kind:`` picks the model)."""
+    tp, node = Scenario, data
+    for item in loc:
+        if isinstance(item, str) and item in _TAGS and not (isinstance(node, dict) and item in node):
+            continue
+        tp = child_type(tp, item, node)
+        node = node[item] if isinstance(node, (dict, list)) and item in (node if isinstance(node, dict) else
+                                                                          range(len(node))) else None
+    return keys_of(tp, node)
+
+
+def _problem(err: dict[str, Any], data: Any) -> str:
     kind, msg = err["type"], err["msg"]
     if kind == "extra_forbidden":
-        return "unknown key (check its spelling against the scenario reference in README.md)"
+        return unknown_key(err["loc"][-1], _known_keys(err["loc"][:-1], data))
     if kind in ("missing", "union_tag_not_found"):
         return "required key is missing"
     if kind == "union_tag_invalid":
@@ -191,10 +141,11 @@ def scenario_from_dict(data: dict[str, Any], file: str = "<scenario>") -> Scenar
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         errors = _real_errors(exc.errors())
-        err = errors[0]
+        # a misspelt key (dock:) also makes the right one (docks) missing: name the misspelling first
+        err = min(errors, key=lambda e: e["type"] != "extra_forbidden")
         more = len(errors) - 1
         suffix = f" (and {more} more problem{'s' * (more > 1)})" if more else ""
-        raise ScenarioError(file, _key_path(_loc(err), data), _problem(err) + suffix) from None
+        raise ScenarioError(file, _key_path(_loc(err), data), _problem(err, data) + suffix) from None
     problem = cross_check(scenario)
     if problem:
         raise ScenarioError(file, *problem)

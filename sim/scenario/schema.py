@@ -21,7 +21,46 @@ NonNegFloat = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
 PosInt = Annotated[int, Strict(), Field(ge=1)]
 NonNegInt = Annotated[int, Strict(), Field(ge=0)]
 
+# Bounds. Every number has one, so that a value that validates cannot hang a run or fill memory; the
+# README's "Bounds" table gives the same reasons. The work of a whole run (days x cars x replications)
+# is bounded separately, before it starts (sim/workload.py).
+MAX_DAYS = 3660  # ten years of simulated time: beyond any planning question
+MAX_REPLICATIONS = 10_000  # an interval 100x narrower than one replication's spread
+MAX_SEED = 2**63 - 1  # fits a signed 64-bit integer in every table and tool
+MIN_TAKT_S, MAX_TAKT_S = 10, 86_400  # car lines run at about a minute; one car a day
+MAX_STATIONS = 1000  # a long final-assembly line has a few hundred
+MAX_MODELS = 100  # the car sequence stores a model in one byte
+MAX_SHARE = 1e6  # model shares are normalised; any scale works below this
+MAX_CARS_AHEAD = 10_000  # a call-off a week ahead at 60 s takt
+MAX_UNITS = 10_000  # units of a part per car, units per rack, racks or packs per truck
+MAX_PACK = 1_000_000  # units per kanban container (small screws come by the 10,000)
+MAX_CARDS = 100_000  # kanban cards in one loop
+MAX_FLEET = 1000  # trucks of one supplier, docks of the plant
+MAX_KM, MIN_KMH, MAX_KMH = 20_000.0, 1.0, 300.0  # half the earth's circumference; walking to rail speed
+MAX_CV = 10.0  # travel-time coefficient of variation (0.1-0.5 is usual)
+MAX_MINUTES = 10_080.0  # a week: loading, unloading, repairs, waits and delays in minutes
+MAX_BUILD_S = 86_400.0  # a day per unit
+MIN_LINE_MTBF_MIN = 1.0  # at most one line breakdown per running minute
+MIN_SUPPLIER_MTBF_H = 0.1  # at most one supplier breakdown per 6 minutes
+MAX_SHIFTS = MAX_BREAKS = 24  # shifts in a calendar, breaks in a shift: far beyond any plant
+MAX_SUPPLIERS = 10_000
+MAX_PARTS = 1000  # parts of one supplier
+MAX_LEGS = 100
+MAX_DISRUPTIONS = 1000  # each trip checks the road windows of its route
+MAX_TEXT = 10_000  # characters of a description
+
 _CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
+
+
+Day = Annotated[NonNegFloat, Field(le=MAX_DAYS)]  # a day number of the run
+Hours = Annotated[PosFloat, Field(le=MAX_DAYS * 24)]
+Minutes = Annotated[PosFloat, Field(le=MAX_MINUTES)]
+NonNegMinutes = Annotated[NonNegFloat, Field(le=MAX_MINUTES)]
+Km = Annotated[PosFloat, Field(le=MAX_KM)]
+Kmh = Annotated[PosFloat, Field(ge=MIN_KMH, le=MAX_KMH)]
+Units = Annotated[PosInt, Field(le=MAX_UNITS)]
+CarsAhead = Annotated[NonNegInt, Field(le=MAX_CARS_AHEAD)]
+Fleet = Annotated[PosInt, Field(le=MAX_FLEET)]
 
 
 class Frozen(BaseModel):
@@ -50,56 +89,59 @@ class Break(Frozen):
 
 
 class Shift(Frozen):
-    name: str
+    name: Annotated[str, Field(max_length=80)]
     start: ClockTime
     end: ClockTime  # before start: the shift crosses midnight
-    breaks: tuple[Break, ...] = ()
+    breaks: tuple[Break, ...] = Field(default=(), max_length=MAX_BREAKS)
 
 
 class Calendar(Frozen):
     """Working time. The default is around the clock, every day."""
 
     workdays: tuple[Weekday, ...] = WEEKDAYS
-    shifts: tuple[Shift, ...] = (Shift(name="all-day", start="00:00", end="24:00"),)
-    holidays: tuple[NonNegInt, ...] = ()  # day numbers, day 0 = first Monday
+    shifts: tuple[Shift, ...] = Field(default=(Shift(name="all-day", start="00:00", end="24:00"),),
+                                      max_length=MAX_SHIFTS)
+    holidays: tuple[Annotated[NonNegInt, Field(le=MAX_DAYS)], ...] = Field(default=(), max_length=MAX_DAYS)  # day 0 = first Monday
 
 
 class LineBreakdowns(Frozen):
-    mtbf_min: PosFloat  # mean running time between failures, minutes
-    mttr_min: PosFloat  # mean repair time, minutes of working time
+    mtbf_min: Annotated[PosFloat, Field(ge=MIN_LINE_MTBF_MIN)]  # mean running time between failures, minutes
+    mttr_min: Minutes  # mean repair time, minutes of working time
 
 
 class SupplierBreakdowns(Frozen):
-    mtbf_h: PosFloat  # mean time between failures, hours
-    mttr_min: PosFloat  # mean repair time, minutes
+    mtbf_h: Annotated[PosFloat, Field(ge=MIN_SUPPLIER_MTBF_H)]  # mean time between failures, hours
+    mttr_min: Minutes  # mean repair time, minutes
 
 
 class Line(Frozen):
-    takt_s: PosFloat
-    stations: PosInt
-    models: dict[str, PosFloat] = Field(min_length=1)
-    broadcast_cars: NonNegInt
+    takt_s: Annotated[PosFloat, Field(ge=MIN_TAKT_S, le=MAX_TAKT_S)]
+    stations: Annotated[PosInt, Field(le=MAX_STATIONS)]
+    models: dict[Annotated[str, Field(max_length=80)], Annotated[PosFloat, Field(le=MAX_SHARE)]] = Field(
+        min_length=1, max_length=MAX_MODELS)
+    broadcast_cars: CarsAhead
     breakdowns: LineBreakdowns | None = None
 
 
 class Plant(Frozen):
-    docks: PosInt
-    unload_min: NonNegFloat
+    docks: Fleet
+    unload_min: NonNegMinutes
 
 
 class Leg(Frozen):
-    km: PosFloat
-    speed_kmh: PosFloat
+    km: Km
+    speed_kmh: Kmh
 
 
-Usage = Union[NonNegInt, dict[str, NonNegInt]]
+PerCar = Annotated[NonNegInt, Field(le=MAX_UNITS)]
+Usage = Union[PerCar, dict[str, PerCar]]
 
 
 class _PartBase(Frozen):
     name: Slug
-    station: PosInt
+    station: Annotated[PosInt, Field(le=MAX_STATIONS)]
     usage: Usage = 1
-    dispatch_max_wait_min: NonNegFloat = 30.0
+    dispatch_max_wait_min: NonNegMinutes = 30.0
 
     def usage_of(self, model: str) -> int:
         return self.usage if isinstance(self.usage, int) else self.usage.get(model, 0)
@@ -109,10 +151,10 @@ class JisPart(_PartBase):
     """A part built in the car sequence, shipped in racks of ``rack_size`` units."""
 
     mode: Literal["jis"]
-    rack_size: PosInt
-    racks_per_truck: PosInt
-    build_s: PosFloat
-    broadcast_cars: NonNegInt | None = None  # default: line.broadcast_cars
+    rack_size: Units
+    racks_per_truck: Units
+    build_s: Annotated[PosFloat, Field(le=MAX_BUILD_S)]
+    broadcast_cars: CarsAhead | None = None  # default: line.broadcast_cars
 
     @property
     def per_truck(self) -> int:
@@ -123,9 +165,9 @@ class KanbanPart(_PartBase):
     """A part pulled by ``cards`` kanban cards, one per container of ``pack_size`` units."""
 
     mode: Literal["kanban"]
-    pack_size: PosInt
-    cards: PosInt
-    packs_per_truck: PosInt
+    pack_size: Annotated[PosInt, Field(le=MAX_PACK)]
+    cards: Annotated[PosInt, Field(le=MAX_CARDS)]
+    packs_per_truck: Units
 
     @property
     def per_truck(self) -> int:
@@ -137,18 +179,18 @@ Part = Annotated[Union[JisPart, KanbanPart], Field(discriminator="mode")]
 
 class Supplier(Frozen):
     name: Slug
-    distance_km: PosFloat | None = None
-    speed_kmh: PosFloat | None = None
-    legs: tuple[Leg, ...] | None = None
+    distance_km: Km | None = None
+    speed_kmh: Kmh | None = None
+    legs: Annotated[tuple[Leg, ...], Field(max_length=MAX_LEGS)] | None = None
     bearing_deg: Annotated[float, Strict(), Field(ge=0, lt=360)] | None = None
-    travel_cv: NonNegFloat = 0.0
-    trucks: PosInt
-    load_min: NonNegFloat
-    unload_min: NonNegFloat | None = None  # default: plant.unload_min
-    route: str | None = None
+    travel_cv: Annotated[NonNegFloat, Field(le=MAX_CV)] = 0.0
+    trucks: Fleet
+    load_min: NonNegMinutes
+    unload_min: NonNegMinutes | None = None  # default: plant.unload_min
+    route: Annotated[str, Field(max_length=80)] | None = None
     breakdowns: SupplierBreakdowns | None = None
     calendar: Calendar | None = None  # default: around the clock
-    parts: tuple[Part, ...] = Field(min_length=1)
+    parts: tuple[Part, ...] = Field(min_length=1, max_length=MAX_PARTS)
 
     @model_validator(mode="after")
     def _one_way(self) -> "Supplier":
@@ -177,31 +219,31 @@ class RoadDisruption(Frozen):
     """Each one-way trip setting off on ``route`` inside the window takes ``extra_min`` longer."""
 
     kind: Literal["road"]
-    name: str | None = None
-    route: str | None = None  # None: every road
-    start_day: NonNegFloat
-    duration_h: PosFloat
-    extra_min: PosFloat
+    name: Annotated[str, Field(max_length=80)] | None = None
+    route: Annotated[str, Field(max_length=80)] | None = None  # None: every road
+    start_day: Day
+    duration_h: Hours
+    extra_min: Minutes
 
 
 class RoadClosed(Frozen):
     """Trucks that would set off on ``route`` inside the window wait until it ends."""
 
     kind: Literal["road_closed"]
-    name: str | None = None
-    route: str | None = None
-    start_day: NonNegFloat
-    duration_h: PosFloat
+    name: Annotated[str, Field(max_length=80)] | None = None
+    route: Annotated[str, Field(max_length=80)] | None = None
+    start_day: Day
+    duration_h: Hours
 
 
 class SupplierDown(Frozen):
     """The supplier neither produces nor dispatches inside the window."""
 
     kind: Literal["supplier_down"]
-    name: str | None = None
+    name: Annotated[str, Field(max_length=80)] | None = None
     supplier: str
-    start_day: NonNegFloat
-    duration_h: PosFloat
+    start_day: Day
+    duration_h: Hours
 
 
 Disruption = Annotated[Union[RoadDisruption, RoadClosed, SupplierDown], Field(discriminator="kind")]
@@ -213,21 +255,21 @@ def disruption_label(d: RoadDisruption | RoadClosed | SupplierDown) -> str:
 
 
 class Horizon(Frozen):
-    days: PosFloat  # total simulated length, warm-up included
-    warmup_days: NonNegFloat = 0.0  # must be < days (checks.py)
+    days: Annotated[PosFloat, Field(le=MAX_DAYS)]  # total simulated length, warm-up included
+    warmup_days: Day = 0.0  # must be < days (checks.py)
 
 
 class Scenario(Frozen):
     name: Slug
-    description: str = ""
-    seed: NonNegInt = 0
+    description: Annotated[str, Field(max_length=MAX_TEXT)] = ""
+    seed: Annotated[NonNegInt, Field(le=MAX_SEED)] = 0
     horizon: Horizon
-    replications: PosInt = 1
+    replications: Annotated[PosInt, Field(le=MAX_REPLICATIONS)] = 1
     calendar: Calendar = Calendar()
     line: Line
     plant: Plant
-    suppliers: tuple[Supplier, ...] = Field(min_length=1)
-    disruptions: tuple[Disruption, ...] = ()
+    suppliers: tuple[Supplier, ...] = Field(min_length=1, max_length=MAX_SUPPLIERS)
+    disruptions: tuple[Disruption, ...] = Field(default=(), max_length=MAX_DISRUPTIONS)
 
     @property
     def parts(self) -> list[tuple[Supplier, JisPart | KanbanPart]]:
