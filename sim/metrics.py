@@ -68,7 +68,11 @@ def cycle_times(frame: Frame, tables: Tables) -> tuple[np.ndarray, np.ndarray]:
     if len(tables.breakdowns):
         np.add.at(end_w, tables.breakdowns["cycle"], tables.breakdowns["repair_w"])
     wt = frame.worktime
-    return wt.clock_array(start_w), wt.clock_array(end_w, end=True)
+    starts = wt.clock_array(start_w)
+    # a segment's first cycle starts when the line (re)started it, e.g. at the unload that ended a
+    # stoppage: the recorded clock time, exactly, not one recomputed through working time
+    starts[tables.segments["cycle"]] = tables.segments["start_t"]
+    return starts, wt.clock_array(end_w, end=True)
 
 
 def shift_windows(frame: Frame) -> list[tuple[str, float, float]]:
@@ -127,8 +131,12 @@ def stoppage_table(frame: Frame, tables: Tables) -> dict[str, np.ndarray]:
     }
 
 
-def stock_series(frame: Frame, tables: Tables, part: int, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(times, line-side units after each change) of one part: deliveries up, cars' use down."""
+def stock_steps(frame: Frame, tables: Tables, part: int, starts: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every change of one part's line-side units, in event order: (times, units after each change,
+    position of each of the part's trips in that order). At equal times a delivery counts before a
+    car that starts then (the line starts a cycle after every other event of the instant); equal
+    times are kept, not merged, so the level between a delivery and such a car is there too."""
     scenario = frame.scenario
     offset = scenario.line.stations - scenario.parts[part][1].station
     usage = np.array([scenario.parts[part][1].usage_of(m) for m in scenario.line.models], dtype=np.int64)
@@ -138,14 +146,23 @@ def stock_series(frame: Frame, tables: Tables, part: int, starts: np.ndarray) ->
     times = np.concatenate(([0.0], trips["unloaded"], use_t))
     delta = np.concatenate(([tables.initial_stock[part]], trips["units"], -per_car))
     order = np.argsort(times, kind="stable")  # at equal times: start, deliveries, then use
-    times, level = times[order], np.cumsum(delta[order])
-    keep = (times <= frame.end) & np.append(times[1:] != times[:-1], True)
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    return times[order], np.cumsum(delta[order]), position[1:1 + len(trips)]
+
+
+def stock_series(frame: Frame, tables: Tables, part: int, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(times, line-side units after each change) of one part up to the end of the window:
+    deliveries up, cars' use down (see :func:`stock_steps`)."""
+    times, level, _ = stock_steps(frame, tables, part, starts)
+    keep = times <= frame.end
     return times[keep], level[keep]
 
 
 def stock_stats(frame: Frame, times: np.ndarray, level: np.ndarray) -> dict[str, float]:
-    """Time-weighted mean, peak and minimum of a step function over the window."""
-    i0 = max(int(np.searchsorted(times, frame.start, side="right")) - 1, 0)
+    """Time-weighted mean, peak and minimum of a step function over the window (levels of changes
+    at the window's first instant included)."""
+    i0 = max(int(np.searchsorted(times, frame.start, side="left")) - 1, 0)
     t = np.concatenate(([frame.start], times[i0 + 1:], [frame.end]))
     v = np.concatenate(([level[i0]], level[i0 + 1:]))
     dt = np.diff(t)
