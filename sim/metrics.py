@@ -6,6 +6,10 @@ stoppage's minutes are *working* minutes lost (breaks inside a stoppage are not 
 attributed to the part that held the line, its supplier, and the disruption that affected that
 supplier in the window ``[start - loop time, end]`` (the latest one to start), if any: a road closure
 that ended an hour before the line ran dry still caused it.
+
+Two ratios, not to be confused: ``supply_availability`` is 1 - supply stoppage time / working time
+(supply stops only; line breakdowns do not lower it), ``run_ratio`` is cars built / cars planned
+(everything that cost cars: supply stops, breakdowns, a cycle still running at the window's end).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from sim.recorder import Tables
 from sim.scenario.schema import JisPart, Scenario
 from sim.stats import mean_ci
 
-KPIS = ("cars_built", "cars_planned", "stoppages", "stoppage_min", "availability", "lost_cars",
+KPIS = ("cars_built", "cars_planned", "run_ratio", "stoppages", "stoppage_min", "supply_availability", "lost_cars",
         "breakdown_min", "truck_trips", "truck_km")
 PART_METRICS = ("stoppage_min", "stoppages", "trips", "truck_km", "stock_mean", "stock_peak", "stock_min",
                 "jis_margin_min_p5", "jis_margin_min_mean", "jis_margin_min_min", "kanban_lead_min_mean")
@@ -199,12 +203,14 @@ def measure(frame: Frame, tables: Tables) -> dict:
     trips = tables.trips[(tables.trips["depart"] >= frame.start) & (tables.trips["depart"] < frame.end)]
     stoppage_s = float(stops["minutes"].sum() * 60.0)
     working = frame.working_s
+    built, planned = int(((ends > frame.start) & (ends <= frame.end)).sum()), working / takt
     kpis = {
-        "cars_built": int(((ends > frame.start) & (ends <= frame.end)).sum()),
-        "cars_planned": working / takt,
+        "cars_built": built,
+        "cars_planned": planned,
+        "run_ratio": built / planned if planned > 0 else float("nan"),  # supply stops and breakdowns
         "stoppages": int(len(stops["minutes"])),
         "stoppage_min": stoppage_s / 60.0,
-        "availability": 1.0 - stoppage_s / working if working > 0 else float("nan"),
+        "supply_availability": 1.0 - stoppage_s / working if working > 0 else float("nan"),  # supply stops only
         "lost_cars": stoppage_s / takt,
         "breakdown_min": float(breakdown_s.sum() / 60.0),
         "truck_trips": int(len(trips)),
@@ -238,6 +244,21 @@ def measure(frame: Frame, tables: Tables) -> dict:
         entry["stoppage_min"] += minutes
         entry["stoppages"] += 1
     return {"kpis": kpis, "by_part": by_part, "by_supplier": by_supplier, "by_disruption": by_disruption}
+
+
+def upgrade_summary(summary: dict) -> dict:
+    """A summary.json written before ``availability`` became ``supply_availability`` and
+    ``run_ratio`` was added, brought up to date in place (for plots, compare and sweep caches)."""
+    reps = summary.get("per_replication", [])
+    for kpis in [summary.get("kpis", {})] + [r.get("kpis", {}) for r in reps]:
+        if "availability" in kpis:
+            kpis["supply_availability"] = kpis.pop("availability")
+    if reps and "run_ratio" not in summary.get("kpis", {"run_ratio": None}):
+        for r in reps:
+            k = r["kpis"]
+            k["run_ratio"] = k["cars_built"] / k["cars_planned"] if k["cars_planned"] else None
+        summary["kpis"]["run_ratio"] = mean_ci([r["kpis"]["run_ratio"] for r in reps])
+    return summary
 
 
 def summarize(per_rep: list[dict]) -> dict:

@@ -27,7 +27,7 @@ import numpy as np
 import yaml
 
 from sim.errors import ResultsError
-from sim.metrics import Frame, cycle_times, jis_margins, shift_table, stock_steps, stoppage_table
+from sim.metrics import Frame, cycle_times, jis_margins, shift_table, stock_steps, stoppage_table, upgrade_summary
 from sim.runner import RunResult
 from sim.scenario.schema import JisPart, Scenario
 
@@ -308,7 +308,7 @@ def read_run(folder: str | Path) -> tuple[dict, dict]:
     if not (folder / "manifest.json").is_file() or not (folder / "summary.json").is_file():
         raise ResultsError(f"{folder} is not a complete sim run folder (no manifest.json or summary.json)")
     try:
-        return (json.loads((folder / "summary.json").read_text(encoding="utf-8")),
+        return (upgrade_summary(json.loads((folder / "summary.json").read_text(encoding="utf-8"))),
                 json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
     except json.JSONDecodeError as exc:
         raise ResultsError(f"{folder}: unreadable JSON ({exc})") from None

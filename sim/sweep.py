@@ -31,7 +31,8 @@ from sim.scenario import Scenario, load_scenario
 from sim.scenario.loader import _Loader
 from sim.stats import mean_ci
 
-SWEEP_KPIS = ("stoppage_min", "stoppages", "availability", "lost_cars", "cars_built", "truck_trips", "truck_km")
+SWEEP_KPIS = ("stoppage_min", "stoppages", "supply_availability", "run_ratio", "lost_cars", "cars_built", "truck_trips",
+              "truck_km")
 
 
 class SweepError(SimError):
@@ -292,7 +293,7 @@ def write_sweep_plots(folder: Path, rows: list[dict], axes: dict[str, list]) -> 
     from sim.plots.style import save as save_figure
     from sim.plots.sweeps import heatmap, kpi_lines
     paths = []
-    for kpi in ("stoppage_min", "availability", "truck_km"):
+    for kpi in ("stoppage_min", "supply_availability", "truck_km"):
         paths += save_figure(kpi_lines(rows, axes, kpi), folder / "plots", f"{kpi}_vs_{_slug(next(iter(axes)))}")
     if len(axes) >= 2:
         paths += save_figure(heatmap(rows, axes, "stoppage_min"), folder / "plots", "heatmap_stoppage_min")

@@ -8,7 +8,8 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-LABELS = {"stoppage_min": "stoppage [min per run window]", "availability": "availability",
+LABELS = {"stoppage_min": "stoppage [min per run window]", "supply_availability": "supply availability (supply stops only)",
+          "run_ratio": "run ratio (cars built / planned)",
           "lost_cars": "cars lost per run window", "truck_km": "truck-km per run window",
           "stoppages": "stoppages per run window", "cars_built": "cars built", "truck_trips": "truck trips"}
 
