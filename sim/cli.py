@@ -170,20 +170,26 @@ def kpi_table(summary: dict, title: str) -> Table:
 
 
 def causes_table(summary: dict, top: int = 8) -> Table | None:
+    """The largest stoppage causes of each kind; each kind's minutes add up to the run's stoppage
+    minutes (the rest of a long list in one row, stoppages near no disruption as ``none``)."""
     rows = []
     for kind in ("by_supplier", "by_part", "by_disruption"):
         for name, row in summary[kind].items():
             minutes = row["stoppage_min"]["mean"] or 0.0
-            if minutes > 0 and name != "none":
-                rows.append((minutes, kind.removeprefix("by_"), name, row["stoppage_min"]["ci95"]))
+            if minutes > 0:
+                label = "none (no disruption in reach)" if kind == "by_disruption" and name == "none" else name
+                rows.append((minutes, kind.removeprefix("by_"), label, row["stoppage_min"]["ci95"]))
     if not rows:
         return None
     table = Table(title="Top stoppage causes (mean minutes per replication)", title_justify="left")
     for col in ("cause", "name", "stoppage min", "± 95 % CI"):
         table.add_column(col, justify="right" if "min" in col or "CI" in col else "left")
     for kind in ("supplier", "part", "disruption"):
-        for minutes, k, name, ci in sorted((r for r in rows if r[1] == kind), reverse=True)[:top]:
+        mine = sorted((r for r in rows if r[1] == kind), reverse=True)
+        for minutes, k, name, ci in mine[:top]:
             table.add_row(k, name, *figures(minutes, ci))
+        if len(mine) > top:
+            table.add_row(kind, f"{len(mine) - top} others", *figures(sum(r[0] for r in mine[top:]), None))
     return table
 
 
@@ -391,7 +397,7 @@ def sweep(
     table = Table(title=f"{len(result.points)} points ({result.ran} run now), mean ± 95 % CI", title_justify="left")
     for n in names:
         table.add_column(".".join(n.split(".")[-2:]), justify="right")
-    for k in ("stoppage_min", "availability", "truck_km"):
+    for k in ("stoppage_min", "supply_availability", "truck_km"):
         table.add_column(k, justify="right")
     by_point: dict[str, dict] = {}
     for row in result.rows:
@@ -399,7 +405,7 @@ def sweep(
     for entry in by_point.values():
         table.add_row(*[str(entry[n]) for n in names],
                       *[plus_minus(entry[k]["mean"], entry[k]["ci95"])
-                        for k in ("stoppage_min", "availability", "truck_km")])
+                        for k in ("stoppage_min", "supply_availability", "truck_km")])
     out.print(table)
     out.print(f"sweep: {result.folder}", soft_wrap=True)
     for expectation, problems in result.expectations:

@@ -27,8 +27,8 @@ from sim.results import json_ready, scenario_hash
 from sim.rundata import RunData
 from sim.stats import mean_ci, t975
 
-HEADLINE = ("stoppage_min", "stoppages", "availability", "lost_cars", "cars_built", "breakdown_min", "truck_trips",
-            "truck_km")
+HEADLINE = ("stoppage_min", "stoppages", "supply_availability", "run_ratio", "lost_cars", "cars_built", "breakdown_min",
+            "truck_trips", "truck_km")
 PER_DAY = {"stoppage_min": "min/day", "stoppages": "stops/day", "lost_cars": "cars/day", "cars_built": "cars/day",
            "breakdown_min": "min/day", "truck_trips": "trips/day", "truck_km": "km/day"}
 

@@ -6,6 +6,10 @@ stoppage's minutes are *working* minutes lost (breaks inside a stoppage are not 
 attributed to the part that held the line, its supplier, and the disruption that affected that
 supplier in the window ``[start - loop time, end]`` (the latest one to start), if any: a road closure
 that ended an hour before the line ran dry still caused it.
+
+Two ratios, not to be confused: ``supply_availability`` is 1 - supply stoppage time / working time
+(supply stops only; line breakdowns do not lower it), ``run_ratio`` is cars built / cars planned
+(everything that cost cars: supply stops, breakdowns, a cycle still running at the window's end).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from sim.recorder import Tables
 from sim.scenario.schema import JisPart, Scenario
 from sim.stats import mean_ci
 
-KPIS = ("cars_built", "cars_planned", "stoppages", "stoppage_min", "availability", "lost_cars",
+KPIS = ("cars_built", "cars_planned", "run_ratio", "stoppages", "stoppage_min", "supply_availability", "lost_cars",
         "breakdown_min", "truck_trips", "truck_km")
 PART_METRICS = ("stoppage_min", "stoppages", "trips", "truck_km", "stock_mean", "stock_peak", "stock_min",
                 "jis_margin_min_p5", "jis_margin_min_mean", "jis_margin_min_min", "kanban_lead_min_mean")
@@ -68,7 +72,11 @@ def cycle_times(frame: Frame, tables: Tables) -> tuple[np.ndarray, np.ndarray]:
     if len(tables.breakdowns):
         np.add.at(end_w, tables.breakdowns["cycle"], tables.breakdowns["repair_w"])
     wt = frame.worktime
-    return wt.clock_array(start_w), wt.clock_array(end_w, end=True)
+    starts = wt.clock_array(start_w)
+    # a segment's first cycle starts when the line (re)started it, e.g. at the unload that ended a
+    # stoppage: the recorded clock time, exactly, not one recomputed through working time
+    starts[tables.segments["cycle"]] = tables.segments["start_t"]
+    return starts, wt.clock_array(end_w, end=True)
 
 
 def shift_windows(frame: Frame) -> list[tuple[str, float, float]]:
@@ -127,8 +135,12 @@ def stoppage_table(frame: Frame, tables: Tables) -> dict[str, np.ndarray]:
     }
 
 
-def stock_series(frame: Frame, tables: Tables, part: int, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(times, line-side units after each change) of one part: deliveries up, cars' use down."""
+def stock_steps(frame: Frame, tables: Tables, part: int, starts: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every change of one part's line-side units, in event order: (times, units after each change,
+    position of each of the part's trips in that order). At equal times a delivery counts before a
+    car that starts then (the line starts a cycle after every other event of the instant); equal
+    times are kept, not merged, so the level between a delivery and such a car is there too."""
     scenario = frame.scenario
     offset = scenario.line.stations - scenario.parts[part][1].station
     usage = np.array([scenario.parts[part][1].usage_of(m) for m in scenario.line.models], dtype=np.int64)
@@ -138,14 +150,23 @@ def stock_series(frame: Frame, tables: Tables, part: int, starts: np.ndarray) ->
     times = np.concatenate(([0.0], trips["unloaded"], use_t))
     delta = np.concatenate(([tables.initial_stock[part]], trips["units"], -per_car))
     order = np.argsort(times, kind="stable")  # at equal times: start, deliveries, then use
-    times, level = times[order], np.cumsum(delta[order])
-    keep = (times <= frame.end) & np.append(times[1:] != times[:-1], True)
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    return times[order], np.cumsum(delta[order]), position[1:1 + len(trips)]
+
+
+def stock_series(frame: Frame, tables: Tables, part: int, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(times, line-side units after each change) of one part up to the end of the window:
+    deliveries up, cars' use down (see :func:`stock_steps`)."""
+    times, level, _ = stock_steps(frame, tables, part, starts)
+    keep = times <= frame.end
     return times[keep], level[keep]
 
 
 def stock_stats(frame: Frame, times: np.ndarray, level: np.ndarray) -> dict[str, float]:
-    """Time-weighted mean, peak and minimum of a step function over the window."""
-    i0 = max(int(np.searchsorted(times, frame.start, side="right")) - 1, 0)
+    """Time-weighted mean, peak and minimum of a step function over the window (levels of changes
+    at the window's first instant included)."""
+    i0 = max(int(np.searchsorted(times, frame.start, side="left")) - 1, 0)
     t = np.concatenate(([frame.start], times[i0 + 1:], [frame.end]))
     v = np.concatenate(([level[i0]], level[i0 + 1:]))
     dt = np.diff(t)
@@ -182,12 +203,14 @@ def measure(frame: Frame, tables: Tables) -> dict:
     trips = tables.trips[(tables.trips["depart"] >= frame.start) & (tables.trips["depart"] < frame.end)]
     stoppage_s = float(stops["minutes"].sum() * 60.0)
     working = frame.working_s
+    built, planned = int(((ends > frame.start) & (ends <= frame.end)).sum()), working / takt
     kpis = {
-        "cars_built": int(((ends > frame.start) & (ends <= frame.end)).sum()),
-        "cars_planned": working / takt,
+        "cars_built": built,
+        "cars_planned": planned,
+        "run_ratio": built / planned if planned > 0 else float("nan"),  # supply stops and breakdowns
         "stoppages": int(len(stops["minutes"])),
         "stoppage_min": stoppage_s / 60.0,
-        "availability": 1.0 - stoppage_s / working if working > 0 else float("nan"),
+        "supply_availability": 1.0 - stoppage_s / working if working > 0 else float("nan"),  # supply stops only
         "lost_cars": stoppage_s / takt,
         "breakdown_min": float(breakdown_s.sum() / 60.0),
         "truck_trips": int(len(trips)),
@@ -221,6 +244,21 @@ def measure(frame: Frame, tables: Tables) -> dict:
         entry["stoppage_min"] += minutes
         entry["stoppages"] += 1
     return {"kpis": kpis, "by_part": by_part, "by_supplier": by_supplier, "by_disruption": by_disruption}
+
+
+def upgrade_summary(summary: dict) -> dict:
+    """A summary.json written before ``availability`` became ``supply_availability`` and
+    ``run_ratio`` was added, brought up to date in place (for plots, compare and sweep caches)."""
+    reps = summary.get("per_replication", [])
+    for kpis in [summary.get("kpis", {})] + [r.get("kpis", {}) for r in reps]:
+        if "availability" in kpis:
+            kpis["supply_availability"] = kpis.pop("availability")
+    if reps and "run_ratio" not in summary.get("kpis", {"run_ratio": None}):
+        for r in reps:
+            k = r["kpis"]
+            k["run_ratio"] = k["cars_built"] / k["cars_planned"] if k["cars_planned"] else None
+        summary["kpis"]["run_ratio"] = mean_ci([r["kpis"]["run_ratio"] for r in reps])
+    return summary
 
 
 def summarize(per_rep: list[dict]) -> dict:

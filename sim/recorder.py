@@ -20,7 +20,7 @@ TRIP_FIELDS = [
     ("dock", "f8"), ("unloaded", "f8"), ("returned", "f8"), ("delay_s", "f8"), ("km", "f8"),
 ]
 RELEASE_FIELDS = [("part", "i4"), ("time", "f8"), ("cycle", "i8"), ("units", "i8")]
-SEGMENT_FIELDS = [("cycle", "i8"), ("count", "i8"), ("start_w", "f8")]
+SEGMENT_FIELDS = [("cycle", "i8"), ("count", "i8"), ("start_w", "f8"), ("start_t", "f8")]
 DOWN_FIELDS = [("supplier", "i4"), ("start", "f8"), ("end", "f8")]
 
 
@@ -46,7 +46,8 @@ class Recorder:
     breakdowns: array = field(default_factory=_rows)  # line breakdowns
     trips: array = field(default_factory=_rows)  # one row per delivered truck load
     releases: array = field(default_factory=_rows)  # kanban cards released / JIS racks closed (units)
-    segments: list[tuple] = field(default_factory=list)  # runs of cycles started every takt (the line reads them back)
+    segments: list[tuple] = field(default_factory=list)  # runs of cycles started every takt (the line reads them back);
+    # start_t is the exact clock start of a run's first cycle (see sim.model.line)
     supplier_down: array = field(default_factory=_rows)  # sampled supplier breakdown windows
     initial_stock: list[int] = field(default_factory=list)  # units line-side at t = 0, per part
     sequence: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))  # model of each car
@@ -82,9 +83,5 @@ class Tables:
         seg = self.segments
         if not len(seg):
             return np.zeros(0)
-        total = int(seg["cycle"][-1] + seg["count"][-1])
-        out = np.empty(total)
-        for cycle, count, start_w in seg.tolist():
-            out[cycle:cycle + count] = start_w
-        offsets = np.arange(total) - np.repeat(seg["cycle"], seg["count"])
-        return out + offsets * takt_s
+        offsets = np.arange(int(seg["count"].sum())) - np.repeat(seg["cycle"], seg["count"])
+        return np.repeat(seg["start_w"], seg["count"]) + offsets * takt_s

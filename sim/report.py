@@ -63,13 +63,20 @@ def kpi_rows(summary: dict) -> list[list]:
 
 
 def cause_rows(summary: dict, top: int = 10) -> list[list]:
+    """The largest causes of each kind; each kind adds up to the stoppage minutes (the rest of a long
+    list in one row; ``none``: no disruption in reach)."""
     rows = []
     for kind in ("by_supplier", "by_part", "by_disruption"):
         entries = [(v["stoppage_min"]["mean"] or 0.0, name, v) for name, v in summary[kind].items()]
-        for minutes, name, v in sorted(entries, key=lambda e: -e[0])[:top]:
-            if minutes > 0:
-                rows.append([kind.removeprefix("by_"), esc(name), number(minutes), number(v["stoppage_min"]["ci95"]),
-                             number(v["stoppages"]["mean"])])
+        entries = sorted((e for e in entries if e[0] > 0), key=lambda e: -e[0])
+        for minutes, name, v in entries[:top]:
+            label = "none (no disruption in reach)" if kind == "by_disruption" and name == "none" else name
+            rows.append([kind.removeprefix("by_"), esc(label), number(minutes), number(v["stoppage_min"]["ci95"]),
+                         number(v["stoppages"]["mean"])])
+        if len(entries) > top:
+            rest = entries[top:]
+            rows.append([kind.removeprefix("by_"), f"{len(rest)} others", number(sum(e[0] for e in rest)), "–",
+                         number(sum(e[2]["stoppages"]["mean"] or 0.0 for e in rest))])
     return rows
 
 

@@ -25,7 +25,7 @@ import yaml
 
 from sim.errors import ResultsError
 from sim.folders import check_new_folder, check_writable, new_folder
-from sim.metrics import Frame, cycle_times, jis_margins, shift_table, stock_series, stoppage_table
+from sim.metrics import Frame, cycle_times, jis_margins, shift_table, stock_steps, stoppage_table, upgrade_summary
 from sim.runner import RunResult
 from sim.scenario.schema import JisPart, Scenario
 
@@ -163,9 +163,10 @@ def stock_columns(result: RunResult) -> dict[str, list]:
     for rep in result.replications:
         starts, _ = cycle_times(frame, rep.tables)
         for p, (_, part) in enumerate(s.parts):
-            times, level = stock_series(frame, rep.tables, p, starts)
-            trips = rep.tables.trips[(rep.tables.trips["part"] == p) & (rep.tables.trips["unloaded"] <= frame.end)]
-            after = level[np.searchsorted(times, trips["unloaded"], side="right") - 1]
+            _, level, at = stock_steps(frame, rep.tables, p, starts)
+            trips = rep.tables.trips[rep.tables.trips["part"] == p]
+            inside = trips["unloaded"] <= frame.end
+            trips, after = trips[inside], level[at[inside]]  # the level right after this delivery
             parts.append({"replication": np.full(len(trips), rep.replication), "part": np.full(len(trips), p),
                           "time": trips["unloaded"], "before": after - trips["units"], "after": after})
     t = _stack(parts, ["replication", "part", "time", "before", "after"])
@@ -284,7 +285,7 @@ def read_run(folder: str | Path) -> tuple[dict, dict]:
     if not (folder / "manifest.json").is_file() or not (folder / "summary.json").is_file():
         raise ResultsError(f"{folder} is not a complete sim run folder (no manifest.json or summary.json)")
     try:
-        return (json.loads((folder / "summary.json").read_text(encoding="utf-8")),
+        return (upgrade_summary(json.loads((folder / "summary.json").read_text(encoding="utf-8"))),
                 json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
     except json.JSONDecodeError as exc:
         raise ResultsError(f"{folder}: unreadable JSON ({exc})") from None

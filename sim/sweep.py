@@ -33,7 +33,8 @@ from sim.scenario.overrides import split_key_value
 from sim.scenario.yamltext import YamlValueError, read_value
 from sim.workload import check_work
 
-SWEEP_KPIS = ("stoppage_min", "stoppages", "availability", "lost_cars", "cars_built", "truck_trips", "truck_km")
+SWEEP_KPIS = ("stoppage_min", "stoppages", "supply_availability", "run_ratio", "lost_cars", "cars_built", "truck_trips",
+              "truck_km")
 
 
 class SweepError(SimError):
@@ -275,7 +276,7 @@ def write_sweep_plots(folder: Path, rows: list[dict], axes: dict[str, list]) -> 
     from sim.plots.sweeps import heatmap, kpi_lines
     paths = []
     with staged(folder, "plots") as tmp:
-        for kpi in ("stoppage_min", "availability", "truck_km"):
+        for kpi in ("stoppage_min", "supply_availability", "truck_km"):
             paths += save_figure(kpi_lines(rows, axes, kpi), tmp / "plots", f"{kpi}_vs_{slug(next(iter(axes)))}")
         if len(axes) >= 2:
             paths += save_figure(heatmap(rows, axes, "stoppage_min"), tmp / "plots", "heatmap_stoppage_min")

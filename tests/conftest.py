@@ -1,4 +1,5 @@
-"""Shared fixtures."""
+"""Shared fixtures, and the hypothesis profile: "ci" when the environment variable CI is set
+(derandomized: the same examples on every run, so CI cannot pass by a lucky draw), else "dev"."""
 
 from __future__ import annotations
 
@@ -6,6 +7,11 @@ import os
 
 import pytest
 from browser import INSTALL_HINT, chromium_path
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None, max_examples=40, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture

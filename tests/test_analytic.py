@@ -25,7 +25,7 @@ def test_well_supplied_line_builds_exactly_the_planned_cars():
     m = kpis(sc)
     assert m["kpis"]["cars_planned"] == 3000
     assert m["kpis"]["cars_built"] == 3000
-    assert m["kpis"]["stoppages"] == 0 and m["kpis"]["availability"] == 1.0
+    assert m["kpis"]["stoppages"] == 0 and m["kpis"]["supply_availability"] == 1.0
 
 
 def test_warm_up_is_cut_from_planned_and_built_cars():

@@ -222,7 +222,7 @@ def run1(tmp_path_factory):
 def test_run_exits_0_and_prints_kpis_and_folder(run1):
     assert run1["code"] == 0, run1["stderr"]
     out = run1["stdout"]
-    for word in ("KPI", "mean", "95 % CI", "cars_built", "cars_planned", "availability", "stoppage_min",
+    for word in ("KPI", "mean", "95 % CI", "cars_built", "cars_planned", "supply_availability", "stoppage_min",
                  "truck_trips"):
         assert word in out
     assert "tiny: 2 replications × 1 day (" in out
@@ -253,12 +253,12 @@ def test_summary_has_mean_and_ci_per_kpi(run1):
     assert summary["scenario"] == "tiny" and summary["seed"] == 7 and summary["replications"] == 2
     assert summary["window_days"] == [0.25, 1.0]
     assert len(summary["per_replication"]) == 2
-    for name in ("cars_built", "cars_planned", "stoppages", "stoppage_min", "availability", "truck_trips", "truck_km"):
+    for name in ("cars_built", "cars_planned", "stoppages", "stoppage_min", "supply_availability", "truck_trips", "truck_km"):
         stat = summary["kpis"][name]
         assert set(stat) >= {"mean", "ci95"}
         assert isinstance(stat["mean"], (int, float)) and isinstance(stat["ci95"], (int, float))
     assert summary["kpis"]["cars_planned"]["mean"] == pytest.approx(1080.0)
-    assert 0.0 <= summary["kpis"]["availability"]["mean"] <= 1.0
+    assert 0.0 <= summary["kpis"]["supply_availability"]["mean"] <= 1.0
     assert set(summary["by_supplier"]) == {"seats", "bolts"}
 
 

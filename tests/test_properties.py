@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from micro import build, jis_loop, kanban_loop
+from micro import THREE_SHIFTS, build, jis_loop, kanban_loop
 
-from sim.metrics import Frame, cycle_times, measure, stock_series
+from sim.metrics import Frame, cycle_times, measure, stock_steps
 from sim.model import run_replication
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -17,13 +17,15 @@ def mixed(draw, cv: float) -> dict:
     """A two-supplier plant with a kanban part and a per-model JIS part, drawn at random."""
     kan = kanban_loop(cards=draw(st.integers(1, 6)), pack=draw(st.integers(1, 12)),
                       per_truck=draw(st.integers(1, 3)), trucks=draw(st.integers(1, 3)),
-                      km=draw(st.floats(0.5, 20)), max_wait=draw(st.sampled_from([0, 10, 30])), days=0.5)
+                      km=draw(st.floats(0.5, 20)), max_wait=draw(st.sampled_from([0, 10, 30])), days=1.0)
     jis = jis_loop(broadcast=draw(st.integers(0, 30)), rack=draw(st.integers(1, 8)),
                    per_truck=draw(st.integers(1, 3)), build_s=draw(st.floats(5, 80)),
                    trucks=draw(st.integers(1, 3)), km=draw(st.floats(0.5, 20)),
                    usage={"A": draw(st.integers(0, 2)), "B": 1}, models={"A": 0.6, "B": 0.4})
     data = kan
-    data["line"] = jis["line"]
+    data["line"] = dict(jis["line"], takt_s=draw(st.sampled_from([60.0, 61.3, 47.7, 90.0])))
+    if draw(st.booleans()):  # shifts and breaks: clock and working time do not convert back exactly
+        data["calendar"] = THREE_SHIFTS
     data["suppliers"][0]["travel_cv"] = cv
     jis_supplier = jis["suppliers"][0]
     jis_supplier["parts"] = [dict(jis_supplier["parts"][0], name="jis-part")]
@@ -69,8 +71,10 @@ def test_stock_never_negative_and_units_are_conserved(scenario):
     frame = Frame.of(scenario)
     starts, _ = cycle_times(frame, tables)
     for p, (_, part) in enumerate(scenario.parts):
-        times, level = stock_series(frame, tables, p, starts)
+        times, level, at = stock_steps(frame, tables, p, starts)
         assert level.min() >= 0, f"{part.name} went negative"
+        before = level[at] - tables.trips["units"][tables.trips["part"] == p]
+        assert (before >= 0).all(), f"{part.name}: a delivery found a negative stock"
         delivered = tables.trips["units"][tables.trips["part"] == p].sum()
         consumed = tables.initial_stock[p] + delivered - level[-1]
         _assert_loop_accounts_for(scenario, tables, p, consumed, starts)

@@ -188,7 +188,7 @@ def test_bad_targets(text):
 def test_target_needs_the_whole_interval():
     t = Target.parse("stoppage_min <= 5")
     assert t.met({"mean": 3.0, "ci95": 1.5}) and not t.met({"mean": 3.0, "ci95": 2.5})
-    assert Target.parse("availability >= 0.99").met({"mean": 0.995, "ci95": 0.004})
+    assert Target.parse("supply_availability >= 0.99").met({"mean": 0.995, "ci95": 0.004})
 
 
 def test_dask_cluster_gives_the_same_numbers_as_local_processes(tmp_path):

@@ -14,8 +14,6 @@ once: a *partial rack* (in deliveries.csv, a load with fewer units than racks ×
 
 from __future__ import annotations
 
-import math
-
 from sim.model.context import PartContext
 
 
@@ -25,8 +23,12 @@ class JisLoop:
     def __init__(self, ctx: PartContext, rack_size: int, build_s: float, broadcast: int):
         self.ctx, self.rack, self.build_s = ctx, rack_size, build_s
         self.lead = ctx.line_stations - 1 + broadcast  # car k is called off at the start of cycle k - lead
-        called = ctx.profile.cum(self.lead)  # units called off before t = 0: their racks are line-side
-        self.open_start = math.ceil(called / rack_size) * rack_size  # first unit of the rack being filled
+        self.prebuilt = ctx.profile.cum(self.lead)  # units called off before t = 0: built by then
+        used = ctx.profile.cum(ctx.offset)  # units installed before t = 0 in the cars past the station
+        # line-side at t = 0: the whole racks the call-offs before t = 0 completed, never a rack still
+        # being filled; at least what the cars past the station used (when a rack spans more cars
+        # than the call-off window, those came in a partial rack shipped when the line waited)
+        self.open_start = max(self.prebuilt // rack_size * rack_size, used)  # first unit of the rack being filled
         self.in_order = self.open_start  # units 0..in_order-1 are line-side, in sequence
         self.bounds: list[tuple[int, int]] = []  # (first unit, end unit) of rack id i
         self._arrived: set[int] = set()
@@ -69,7 +71,11 @@ class JisLoop:
         self._schedule_close()
 
     def _build(self, start: int, end: int) -> float:
-        """Clock time at which the supplier finishes units ``start..end-1``, all called off by now."""
+        """Clock time at which the supplier finishes units ``start..end-1``, all called off by now
+        (0 when all of them were called off, hence built, before t = 0)."""
+        start = max(start, self.prebuilt)
+        if start >= end:
+            return 0.0
         up, line, profile = self.ctx.supplier.up, self.ctx.line, self.ctx.profile
         first_car, last_car = profile.car_of_unit(start), profile.car_of_unit(end - 1)
         first_called, last_called = line.cycle_start(first_car - self.lead), line.cycle_start(last_car - self.lead)

@@ -7,6 +7,14 @@ serve. Loops also ask to be called back at the start of a given cycle (a kanban 
 a JIS rack's call-off is complete). The line therefore wakes only at cycles where something happens,
 never per car or per station: between them it runs at takt in one timeout, the calendar turning
 working time into clock time across breaks and shifts.
+
+Same-instant order, defined here once: the line starts a cycle only after every other event due at
+that instant (an unload, a truck's return, a dispatch timer), so a delivery at ``t`` counts before
+the car that starts at ``t`` (metrics order them the same way). The line's cycles run in *segments*:
+runs of cycles at takt recorded as (first cycle, count, working start, clock start). A segment
+begins at t = 0, after a stoppage and after a breakdown; its clock start is the exact moment the
+line (re)started, e.g. the unload that ended a stoppage, never a time recomputed through working
+time (clock -> working -> clock is not exact in floating point).
 """
 
 from __future__ import annotations
@@ -16,12 +24,24 @@ from collections.abc import Callable
 from heapq import heappop, heappush
 
 import simpy
+from simpy.events import NORMAL, Event
 
 from sim.calendar import WorkTime
 from sim.recorder import Recorder
 
 INF = math.inf
 Callback = Callable[[int, float], None]
+LATE = NORMAL + 1  # SimPy priority of the line's own wake-ups: after every ordinary event of the instant
+
+
+class LateTimeout(Event):
+    """A timeout processed after every ordinary (``NORMAL``) event due at the same instant, the
+    same way :class:`simpy.Timeout` schedules itself, with a later priority."""
+
+    def __init__(self, env: simpy.Environment, delay: float):
+        super().__init__(env)
+        self._ok, self._value = True, None
+        env.schedule(self, LATE, delay)
 
 
 class LineFailures:
@@ -46,7 +66,7 @@ class Line:
             raise ValueError(f"takt_s must be > 0, got {takt_s}")
         self.env, self.worktime, self.takt, self.rec = env, worktime, takt_s, recorder
         self.cycle = 0  # the next cycle to start
-        self.w_next = 0.0  # working time at which it may start
+        self._seg = (0, 0.0, worktime.clock(0.0))  # the current segment: first cycle, working and clock start
         self._limits: list[float] = []
         self._on_stop: list[Callable[[int], None] | None] = []
         self._limit_heap: list[tuple[float, int]] = []
@@ -88,8 +108,34 @@ class Line:
         i = len(segments) - 1
         while segments[i][0] > cycle:  # callers ask for recent cycles: scan back from the end
             i -= 1
-        first, _, start_w = segments[i]
-        return self.worktime.clock(start_w + (cycle - first) * self.takt)
+        first, _, start_w, start_t = segments[i]
+        return start_t if cycle == first else self.worktime.clock(start_w + (cycle - first) * self.takt)
+
+    # -- segments -------------------------------------------------------------------------------
+    @property
+    def w_next(self) -> float:
+        """Working time at which the next cycle may start."""
+        first, start_w, _ = self._seg
+        return start_w + (self.cycle - first) * self.takt
+
+    def _t_next(self) -> float:
+        """Clock time at which the next cycle may start (``inf`` past the calendar)."""
+        first, start_w, start_t = self._seg
+        return start_t if self.cycle == first else self.worktime.clock(self.w_next)
+
+    def _begin(self, w: float, t: float) -> None:
+        """The next cycle starts a new segment at working time ``w``, clock time ``t``."""
+        self._seg = (self.cycle, w, t)
+
+    def _advance(self, count: int) -> None:
+        """Cycles ``cycle .. cycle + count - 1`` start on schedule, in the current segment."""
+        first, start_w, start_t = self._seg
+        self.cycle += count
+        row, segments = (first, self.cycle - first, start_w, start_t), self.rec.segments
+        if segments and segments[-1][0] == first:
+            segments[-1] = row
+        else:
+            segments.append(row)
 
     # -- the process ----------------------------------------------------------------------------
     def _blocking(self) -> tuple[float, int]:
@@ -100,21 +146,18 @@ class Line:
 
     def run(self):
         """Start cycles at takt; stop while a loop cannot serve the next cycle."""
-        env, takt, rec = self.env, self.takt, self.rec
+        env = self.env
         while True:
             limit, part = self._blocking()
             call = self._calls[0][0] if self._calls else INF
             target = min(limit, max(call, self.cycle), self._fail_cycle())
             if target > self.cycle:  # cycles before target start on schedule: one jump
-                count = int(target - self.cycle) if target < INF else self._cycles_left()
-                rec.segments.append((self.cycle, count, self.w_next))
-                self.cycle += count
-                self.w_next += count * takt
-            t = self.worktime.clock(self.w_next)
+                self._advance(int(target - self.cycle) if target < INF else self._cycles_left())
+            t = self._t_next()
             if t == INF:
                 return
             if t > env.now:
-                yield env.timeout(t - env.now)
+                yield LateTimeout(env, t - env.now)
             limit, part = self._blocking()
             if self.cycle >= limit:
                 yield from self._stop(part)
@@ -125,15 +168,9 @@ class Line:
         return max(1, int((self.worktime.total - self.w_next) // self.takt) + 1)
 
     def _start_cycle(self) -> None:
-        c, now, calls, segments = self.cycle, self.env.now, self._calls, self.rec.segments
+        c, now, calls = self.cycle, self.env.now, self._calls
         w_start = self.w_next
-        first, count, start_w = segments[-1] if segments else (-1, 0, 0.0)
-        if first + count == c and abs(start_w + count * self.takt - w_start) < 1e-6:
-            segments[-1] = (first, count + 1, start_w)  # the jump that led here, one cycle longer
-        else:
-            segments.append((c, 1, w_start))
-        self.cycle += 1
-        self.w_next += self.takt
+        self._advance(1)
         while calls and calls[0][0] <= c:
             heappop(calls)[2](c, now)
         while self._fail_cycle() == c:
@@ -149,9 +186,10 @@ class Line:
             self._on_stop[part](self.cycle)
         yield self._wake
         self._open = None
+        resume_t = self.worktime.next_up(env.now)  # exactly now, or the start of the next shift
         resume_w = max(start_w, self.worktime.work(env.now))
         self.rec.stoppages.extend((self.cycle, start, env.now, start_w, resume_w, part))
-        self.w_next = resume_w
+        self._begin(resume_w, resume_t)
 
     # -- breakdowns -----------------------------------------------------------------------------
     def _fail_cycle(self) -> float:
@@ -159,12 +197,16 @@ class Line:
         return self._fail_at_run_s // self.takt if self._fail_at_run_s < INF else INF
 
     def _break_down(self, cycle: int, w_start: float) -> None:
+        """Cycle ``cycle`` (started at working time ``w_start``) breaks down: the next cycle starts
+        a new segment, ``repair`` working seconds later."""
         into = self._fail_at_run_s - cycle * self.takt
+        held = self.w_next - (w_start + self.takt)  # repairs of earlier breakdowns in this cycle
         repair = self._failures.repair()
-        start = self.worktime.clock_end(w_start + into)
-        end = self.worktime.clock_end(w_start + into + repair)
+        start = self.worktime.clock_end(w_start + held + into)
+        end = self.worktime.clock_end(w_start + held + into + repair)
         self.rec.breakdowns.extend((cycle, start, end, repair))
-        self.w_next += repair
+        w = self.w_next + repair
+        self._begin(w, self.worktime.clock(w))
         self._fail_at_run_s += self._failures.time_to_failure()
 
     def close(self, horizon_s: float) -> None:

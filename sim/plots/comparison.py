@@ -13,8 +13,9 @@ from sim.plots.supply import critical_parts, sawtooth
 from sim.rundata import RunData
 from sim.stats import mean_ci
 
-KPI_PANELS = (("stoppage_min", "stoppage [min per day]", True), ("availability", "availability", False),
-              ("lost_cars", "cars lost [per day]", True), ("cars_built", "cars built [per day]", True),
+KPI_PANELS = (("stoppage_min", "stoppage [min per day]", True),
+              ("supply_availability", "supply availability (supply stops only)", False),
+              ("run_ratio", "run ratio (cars built / planned)", False), ("cars_built", "cars built [per day]", True),
               ("truck_km", "truck-km [per day]", True), ("truck_trips", "truck trips [per day]", True))
 
 
@@ -42,7 +43,7 @@ def kpis(runs: list[RunData]) -> Figure:
         ax.set_xticks(x, [_label(r) for r in runs], rotation=20, ha="right", fontsize=8)
         ax.set_title(label, fontsize=10)
         ax.grid(axis="y", alpha=0.3)
-        if key == "availability":
+        if not per_day:  # a ratio: zoom on the top of [0, 1]
             low = min(m - h for m, h in zip(means, halves))
             ax.set_ylim(max(0.0, low - 0.02), 1.005)  # room for a whisker cap at 1
     fig.suptitle("KPIs side by side, mean ± 95 % CI over replications")

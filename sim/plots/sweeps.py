@@ -13,7 +13,8 @@ from matplotlib.ticker import NullFormatter
 
 from sim.plots.style import band, bounds, legend_below, number, readable_ticks, tick, whiskers
 
-LABELS = {"stoppage_min": "stoppage [min per run window]", "availability": "availability",
+LABELS = {"stoppage_min": "stoppage [min per run window]", "supply_availability": "supply availability (supply stops only)",
+          "run_ratio": "run ratio (cars built / planned)",
           "lost_cars": "cars lost per run window", "truck_km": "truck-km per run window",
           "stoppages": "stoppages per run window", "cars_built": "cars built", "truck_trips": "truck trips"}
 
