@@ -131,23 +131,26 @@ def test_the_line_waiting_for_an_open_rack_ships_it_at_once_as_a_partial_rack():
     wait 30 min for a second rack), build 30 s.
 
     Car k is called off at cycle k - 9 and needed at cycle k - 5: only 4 cars of call-off lead, half
-    a rack. At t = 0 cars 0..8 are called off: the racks up to unit 16 are line-side, and the rack of
-    cars 16..23 is open; its last call-off would be at cycle 14, but car 16 is needed at cycle 11
-    (660 s). So the line stops at 660 and the supplier closes the rack with the units called off by
-    then (cars 16..19, called at cycles 7..10, the last built by 600 + 30 = 630) and ships it at once,
-    not waiting for a second rack: loaded 660-720, driven 720-1020, unloaded 1020-1080. The line runs
-    again at 1080 with cycle 11, builds cycles 11..14 and stops at cycle 15 (1320 s) for car 20: the
-    same again, 4 cars and a 420 s stop every 660 s. Without the urgent shipment the rack would wait
-    the 30 min limit."""
+    a rack. At t = 0 cars 0..8 are called off: they completed rack 0 (units 0..7), line-side (3 left
+    after cars 0..4), and unit 8 sits, built, in the open rack 8..15, whose last call-off would be at
+    cycle 6. Car 8 is needed at cycle 3 (180 s): the line stops at 180 and the supplier closes the
+    rack with the units called off by then (cars 8..11; 9..11 called at 0, 60, 120, the last built
+    by 150) and ships it at once, not waiting for a second rack: loaded 180-240, driven 240-540,
+    unloaded 540-600. The line runs again at 600 with cycle 3, builds cycles 3..6 (calling off cars
+    12..15 at 600..780, built by 630..810) and stops at cycle 7 (840 s) for car 12: the same again,
+    4 cars and a 420 s stop every 660 s. Without the urgent shipment the rack would wait the 30 min
+    limit."""
     tables = run_replication(build(jis_loop(broadcast=0, rack=8, per_truck=2, days=0.05))).tables
-    assert rows(tables.stoppages, ("cycle", "start", "end"), 3) == [(11, 660.0, 1080.0), (15, 1320.0, 1740.0),
-                                                                    (19, 1980.0, 2400.0)]
+    assert tables.initial_stock.tolist() == [3]
+    assert rows(tables.stoppages, ("cycle", "start", "end"), 3) == [(3, 180.0, 600.0), (7, 840.0, 1260.0),
+                                                                    (11, 1500.0, 1920.0)]
     assert rows(tables.trips, ("first_car", "released", "ready", "depart", "arrive", "unloaded", "items",
-                               "units"), 2) == [(16, 660.0, 630.0, 720.0, 1020.0, 1080.0, 1, 4),
-                                                (20, 1320.0, 1290.0, 1380.0, 1680.0, 1740.0, 1, 4)]
+                               "units"), 2) == [(8, 180.0, 150.0, 240.0, 540.0, 600.0, 1, 4),
+                                                (12, 840.0, 810.0, 900.0, 1200.0, 1260.0, 1, 4)]
     assert (tables.releases["units"] == 4).all()
+    # stops start at 180 + 660 j; those ending before the horizon (4,320 s) are j = 0..5
     stops = tables.stoppages[tables.stoppages["end"] < 0.05 * 86400]  # the last is cut at the horizon
-    assert len(stops) == 5 and (stops["end"] - stops["start"] == 420.0).all()
+    assert len(stops) == 6 and (stops["end"] - stops["start"] == 420.0).all()
 
 
 def test_a_rack_overtaken_on_the_road_holds_the_line_until_it_arrives():
@@ -281,24 +284,26 @@ def test_a_truck_back_while_its_supplier_is_idle_loads_when_it_works_again():
 def test_a_jis_build_slower_than_the_takt_paces_the_line():
     """JIS as in test_analytic.py with broadcast 8 (lead 17 cars) and build_s 90 s > takt 60 s.
 
-    At t = 0 cars 0..16 are called off; the open rack starts at unit 20 (cars 20..23, called off at
-    cycles 3..6, 180..360 s). One unit at a time, each starting when called off and the builder is
-    free: 180 + 90 = 270, 360, 450, 540: ready 540 (a rule that looked at the last call-off only
-    would say 360 + 90 = 450). The builder never idles again: rack r is ready at 540 + 360 r, loaded
-    60 s, driven 300 s, unloaded 60 s: line-side at 960 + 360 r. Car 20 is needed at cycle 15
-    (900 s): the line stops 900-960. Car 24 at cycle 19, 4 cycles after 960: 1200, rack 1 at 1320,
-    a 120 s stop, and so on: 4 cars per 360 s, one car per build time.
+    At t = 0 cars 0..16 are called off: they completed racks 0..3 (units 0..15, 11 left line-side
+    after cars 0..4) and unit 16, built before t = 0, sits in the open rack 16..19. Cars 17..19 are
+    called off at cycles 0..2 (0, 60, 120 s); one unit at a time, each starting when called off and
+    the builder is free: 90, 180, 270: ready 270. Rack 20..23 is called off at 180..360, but the
+    builder is free only at 270: 360, 450, 540, 630 (a rule that looked at the last call-off only
+    would say 360 + 90 = 450). The builder never idles again: rack r is ready at 270 + 360 r,
+    loaded 60 s, driven 300 s, unloaded 60 s: line-side at 690 + 360 r. Car 16 is needed at cycle 11
+    (660 s): the line stops 660-690. Cars 16..19 take cycles 11..14 (690..870); car 20 at cycle 15
+    (930) waits for rack 1 until 1050, and so on: 4 cars per 360 s, one car per build time.
 
-    Over a day: cycle 15 + 4 j + i starts at 960 + 360 j + 60 i; the last to start before 86,400 is
-    j = 237, i = 1 (cycle 964, ending at 86,400): 965 cars built. Stops: 60 s, then 120 s for
-    j = 1..237: 28,500 s = 475 min in 238 stoppages."""
+    Over a day: cycle 15 + 4 j + i starts at 1050 + 360 j + 60 i; the last to end by 86,400 is
+    j = 236, i = 3 (cycle 962, 86,190-86,250): cycles 0..962, 963 cars built. Stops: 30 s, then
+    120 s at 930 + 360 j for j = 0..237: 30 + 238 x 120 = 28,590 s = 476.5 min in 239 stoppages."""
     sc = build(jis_loop(broadcast=8, build_s=90.0, days=1))
     tables = run_replication(sc).tables
-    assert tables.trips["ready"][:4].tolist() == [540.0, 900.0, 1260.0, 1620.0]
-    assert rows(tables.stoppages, ("cycle", "start", "end"), 3) == [(15, 900.0, 960.0), (19, 1200.0, 1320.0),
-                                                                    (23, 1560.0, 1680.0)]
+    assert tables.trips["ready"][:4].tolist() == [270.0, 630.0, 990.0, 1350.0]
+    assert rows(tables.stoppages, ("cycle", "start", "end"), 3) == [(11, 660.0, 690.0), (15, 930.0, 1050.0),
+                                                                    (19, 1290.0, 1410.0)]
     k = measure(Frame.of(sc), tables)["kpis"]
-    assert (k["cars_built"], k["stoppages"], k["stoppage_min"]) == (965, 238, 475.0)
+    assert (k["cars_built"], k["stoppages"], k["stoppage_min"]) == (963, 239, 476.5)
 
 
 # -- the dock queue ------------------------------------------------------------------------------------
@@ -357,7 +362,9 @@ def test_stock_mean_is_the_time_weighted_line_side_stock(warmup, mean):
     sc = build(kanban_loop(cards=3, pack=4, trucks=4), horizon={"days": 1, "warmup_days": warmup})
     row = measure(Frame.of(sc), run_replication(sc).tables)["by_part"]["part"]
     assert row["stock_mean"] == pytest.approx(mean, rel=1e-12)
-    assert (row["stock_min"], row["stock_peak"]) == (1.0, 11.0 if warmup == 0 else 5.0)
+    # the peak of the whole day is the full loop, 12 units, at t = 0 before car 0 takes its unit (an
+    # instant: it adds nothing to the mean); after the warm-up, a tooth's top: 5
+    assert (row["stock_min"], row["stock_peak"]) == (1.0, 12.0 if warmup == 0 else 5.0)
 
 
 # -- shift changes and warm-up -------------------------------------------------------------------------
