@@ -43,9 +43,10 @@ def test_a_hanging_test_fails_and_the_run_goes_on(tmp_path):
     started = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", str(ROOT / "pyproject.toml"),
-         "--rootdir", str(tmp_path), "-o", "timeout=1", str(tmp_path / "test_hang.py")],
+         "--rootdir", str(tmp_path), "-o", "timeout=1", "-rN", str(tmp_path / "test_hang.py")],
         capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert time.monotonic() - started < 30
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "3 failed, 1 passed" in proc.stdout, proc.stdout
+    # -rN: no short summary, whose lines repeat the message or not depending on the terminal width
     assert proc.stdout.count("Timeout (>1.0s) from pytest-timeout") == 3, proc.stdout
