@@ -9,7 +9,7 @@ from matplotlib import colormaps
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from sim.plots.style import DAY_S, HOUR_S, ci, empty, mean, supplier_colours
+from sim.plots.style import DAY_S, HOUR_S, TOP_ROWS, ci, empty, mean, supplier_colours
 from sim.rundata import RunData
 
 RINGS_MIN = (5, 30, 120)
@@ -89,10 +89,11 @@ def cars_per_shift(run: RunData) -> Figure:
 
 
 def trucks(run: RunData) -> Figure:
-    """Truck trips and truck-km per supplier per run window (mean ± 95 % CI), largest km first."""
+    """Truck trips and truck-km per supplier per run window (mean ± 95 % CI), largest km first (the
+    first TOP_ROWS)."""
     by_s = run.summary["by_supplier"]
     colours = supplier_colours(run.scenario)
-    names = sorted(by_s, key=lambda n: -mean(by_s[n]["truck_km"]))
+    names = sorted(by_s, key=lambda n: -mean(by_s[n]["truck_km"]))[:TOP_ROWS]
     fig = Figure(figsize=(12, 0.26 * len(names) + 1.8))
     left, right = fig.subplots(1, 2, sharey=True)
     y = np.arange(len(names))[::-1]
@@ -102,7 +103,8 @@ def trucks(run: RunData) -> Figure:
         ax.set_xlabel(f"{label} per run window, mean ± 95 % CI")
         ax.grid(axis="x", alpha=0.3)
     left.set_yticks(y, names, fontsize=7)
-    fig.suptitle(f"{run.scenario.name}: trucks per supplier")
+    fig.suptitle(f"{run.scenario.name}: trucks per supplier"
+                 + (f" ({len(names)} of {len(by_s)}, most truck-km)" if len(by_s) > len(names) else ""))
     return fig
 
 

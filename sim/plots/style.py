@@ -11,6 +11,7 @@ from sim.scenario import Scenario
 
 DAY_S = 86_400.0
 HOUR_S = 3_600.0
+TOP_ROWS = 40  # rows of a chart with one row per supplier or part: more are unreadable, and slow to draw
 
 
 def supplier_colours(scenario: Scenario) -> dict[str, tuple]:
