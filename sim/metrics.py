@@ -15,6 +15,7 @@ Two ratios, not to be confused: ``supply_availability`` is 1 - supply stoppage t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -53,6 +54,31 @@ class Frame:
         """Working seconds of each [start_w, end_w) that fall inside the window."""
         lo, hi = self.worktime.work(self.start), self.worktime.work(self.end)
         return np.clip(end_w, lo, hi) - np.clip(start_w, lo, hi)
+
+    @cached_property
+    def parts(self) -> list:
+        """(supplier, part) by part index, built once: ``Scenario.parts`` rebuilds its list on every
+        call, and per-part code that called it made the work quadratic in the parts."""
+        return self.scenario.parts
+
+    @cached_property
+    def supplier_of(self) -> list[int]:
+        """The supplier index of each part."""
+        return [i for i, s in enumerate(self.scenario.suppliers) for _ in s.parts]
+
+
+class PerPart:
+    """The rows of a table grouped by part index with one stable sort, so per-part figures cost
+    the part's own rows rather than a scan of the whole table per part."""
+
+    def __init__(self, part: np.ndarray, parts: int):
+        order = np.argsort(part, kind="stable")
+        self._order = order
+        self._bounds = np.searchsorted(part[order], np.arange(parts + 1), side="left").tolist()
+
+    def __getitem__(self, p: int) -> np.ndarray:
+        """Row indices of part ``p``, in table order."""
+        return self._order[self._bounds[p]:self._bounds[p + 1]]
 
 
 def loop_time_s(scenario: Scenario, supplier, part) -> float:
@@ -99,20 +125,23 @@ def shift_table(frame: Frame, ends: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def attribute(frame: Frame, tables: Tables, part_index: np.ndarray, start: np.ndarray, end: np.ndarray) -> list[str]:
-    """The disruption each stoppage is attributed to ("" for none)."""
+    """The disruption each stoppage is attributed to ("" for none). Each stoppage looks only at the
+    windows of its own supplier: declared ones that affect it and its sampled breakdowns."""
     scenario = frame.scenario
-    parts = scenario.parts
-    windows = [(w.label, w.start, w.end, w) for w in declared_windows(scenario)]
-    downs = [(f"breakdown:{scenario.suppliers[s].name}", a, b, s) for s, a, b in tables.supplier_down.tolist()]
+    declared = [(w.label, w.start, w.end, w) for w in declared_windows(scenario)]
+    downs: dict[int, list] = {}
+    for s, a, b in tables.supplier_down.tolist():
+        downs.setdefault(int(s), []).append((f"breakdown:{scenario.suppliers[int(s)].name}", a, b))
+    mine: dict[int, list] = {}  # supplier index -> its windows, built when first needed
     labels = []
     for p, t0, t1 in zip(part_index.tolist(), start.tolist(), end.tolist()):
-        supplier, part = parts[p]
-        s_index = scenario.suppliers.index(supplier)
+        (supplier, part), s_index = frame.parts[p], frame.supplier_of[p]
+        if s_index not in mine:
+            mine[s_index] = [(label, a, b) for label, a, b, w in declared if w.affects(supplier)] + downs.get(s_index, [])
         lookback = loop_time_s(scenario, supplier, part)
         best, best_start = "", -np.inf
-        for label, a, b, what in windows + downs:
-            hits = what == s_index if isinstance(what, int) else what.affects(supplier)
-            if hits and a <= t1 and b + lookback >= t0 and a > best_start:
+        for label, a, b in mine[s_index]:
+            if a <= t1 and b + lookback >= t0 and a > best_start:
                 best, best_start = label, a
         labels.append(best)
     return labels
@@ -124,7 +153,7 @@ def stoppage_table(frame: Frame, tables: Tables) -> dict[str, np.ndarray]:
     lost = frame.clip_w(st["start_w"], st["end_w"])
     keep = (lost > 0) & (st["start"] < frame.end) & (st["end"] > frame.start)
     st, lost = st[keep], lost[keep]
-    names = [(s.name, p.name, p.station) for s, p in frame.scenario.parts]
+    names = [(s.name, p.name, p.station) for s, p in frame.parts]
     return {
         "start": st["start"], "end": st["end"], "minutes": lost / 60.0, "cycle": st["cycle"],
         "part_index": st["part"],
@@ -135,18 +164,20 @@ def stoppage_table(frame: Frame, tables: Tables) -> dict[str, np.ndarray]:
     }
 
 
-def stock_steps(frame: Frame, tables: Tables, part: int, starts: np.ndarray
+def stock_steps(frame: Frame, tables: Tables, part: int, starts: np.ndarray, trips: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every change of one part's line-side units, in event order: (times, units after each change,
     position of each of the part's trips in that order). At equal times a delivery counts before a
     car that starts then (the line starts a cycle after every other event of the instant); equal
-    times are kept, not merged, so the level between a delivery and such a car is there too."""
-    scenario = frame.scenario
-    offset = scenario.line.stations - scenario.parts[part][1].station
-    usage = np.array([scenario.parts[part][1].usage_of(m) for m in scenario.line.models], dtype=np.int64)
+    times are kept, not merged, so the level between a delivery and such a car is there too.
+    ``trips``: the part's rows of ``tables.trips`` when the caller has them grouped already."""
+    scenario, spec = frame.scenario, frame.parts[part][1]
+    offset = scenario.line.stations - spec.station
+    usage = np.array([spec.usage_of(m) for m in scenario.line.models], dtype=np.int64)
     per_car = usage[tables.sequence[offset:offset + len(starts)].astype(np.int64)]
     use_t = starts[: len(per_car)]
-    trips = tables.trips[tables.trips["part"] == part]
+    if trips is None:
+        trips = tables.trips[tables.trips["part"] == part]
     times = np.concatenate(([0.0], trips["unloaded"], use_t))
     delta = np.concatenate(([tables.initial_stock[part]], trips["units"], -per_car))
     order = np.argsort(times, kind="stable")  # at equal times: start, deliveries, then use
@@ -155,10 +186,11 @@ def stock_steps(frame: Frame, tables: Tables, part: int, starts: np.ndarray
     return times[order], np.cumsum(delta[order]), position[1:1 + len(trips)]
 
 
-def stock_series(frame: Frame, tables: Tables, part: int, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def stock_series(frame: Frame, tables: Tables, part: int, starts: np.ndarray, trips: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """(times, line-side units after each change) of one part up to the end of the window:
     deliveries up, cars' use down (see :func:`stock_steps`)."""
-    times, level, _ = stock_steps(frame, tables, part, starts)
+    times, level, _ = stock_steps(frame, tables, part, starts, trips)
     keep = times <= frame.end
     return times[keep], level[keep]
 
@@ -173,18 +205,22 @@ def stock_stats(frame: Frame, times: np.ndarray, level: np.ndarray) -> dict[str,
     return {"stock_mean": float((v * dt).sum() / dt.sum()), "stock_peak": float(v.max()), "stock_min": float(v.min())}
 
 
-def jis_margins(frame: Frame, tables: Tables, part: int, starts: np.ndarray, stoppages: dict) -> np.ndarray:
+def jis_margins(frame: Frame, tables: Tables, part: int, starts: np.ndarray, stoppages: dict,
+                trips: np.ndarray | None = None, held: np.ndarray | None = None) -> np.ndarray:
     """Minutes between each JIS load's arrival line-side and the moment its first car needed it
-    (negative: the line waited). The need is the cycle's start, or the start of the stoppage the
-    missing load caused."""
-    scenario = frame.scenario
-    offset = scenario.line.stations - scenario.parts[part][1].station
-    trips = tables.trips[(tables.trips["part"] == part) & (tables.trips["unloaded"] >= frame.start)]
+    (negative: the line waited), for the part's loads unloaded in the window. The need is the
+    cycle's start, or the start of the stoppage the missing load caused. ``trips`` (the part's rows
+    of ``tables.trips``) and ``held`` (its rows of ``stoppages``) when the caller has them grouped."""
+    offset = frame.scenario.line.stations - frame.parts[part][1].station
+    if trips is None:
+        trips = tables.trips[tables.trips["part"] == part]
+    trips = trips[trips["unloaded"] >= frame.start]
     cycle = trips["first_car"] - offset
     ok = (cycle >= 0) & (cycle < len(starts))
     need = np.full(len(trips), np.nan)
     need[ok] = starts[cycle[ok]]
-    held = stoppages["part_index"] == part
+    if held is None:
+        held = np.flatnonzero(stoppages["part_index"] == part)
     first_stop = dict(zip(stoppages["cycle"][held][::-1].tolist(), stoppages["start"][held][::-1].tolist()))
     for n, c in enumerate(cycle.tolist()):
         if c in first_stop:
@@ -216,21 +252,27 @@ def measure(frame: Frame, tables: Tables) -> dict:
         "truck_trips": int(len(trips)),
         "truck_km": float(trips["km"].sum()),
     }
+    n = len(frame.parts)
+    stop_min = np.bincount(stops["part_index"], weights=stops["minutes"], minlength=n).tolist()
+    stop_count = np.bincount(stops["part_index"], minlength=n).tolist()
+    trip_count = np.bincount(trips["part"], minlength=n).tolist()
+    trip_km = np.bincount(trips["part"], weights=trips["km"], minlength=n).tolist()
+    all_trips, held = PerPart(tables.trips["part"], n), PerPart(stops["part_index"], n)
+    window_trips = PerPart(trips["part"], n)
     by_part = {}
-    for p, (supplier, part) in enumerate(scenario.parts):
-        mine = stops["part_index"] == p
+    for p, (supplier, part) in enumerate(frame.parts):
         row = {"supplier": supplier.name, "mode": part.mode, "station": part.station,
-               "stoppage_min": float(stops["minutes"][mine].sum()), "stoppages": int(mine.sum()),
-               "trips": int((trips["part"] == p).sum()), "truck_km": float(trips["km"][trips["part"] == p].sum())}
-        row.update(stock_stats(frame, *stock_series(frame, tables, p, starts)))
+               "stoppage_min": stop_min[p], "stoppages": stop_count[p], "trips": trip_count[p], "truck_km": trip_km[p]}
+        mine = tables.trips[all_trips[p]]
+        row.update(stock_stats(frame, *stock_series(frame, tables, p, starts, mine)))
         if isinstance(part, JisPart):
-            m = jis_margins(frame, tables, p, starts, stops)
+            m = jis_margins(frame, tables, p, starts, stops, mine, held[p])
             m = m[~np.isnan(m)]
             row.update({"jis_margin_min_p5": float(np.percentile(m, 5)) if len(m) else float("nan"),
                         "jis_margin_min_mean": float(m.mean()) if len(m) else float("nan"),
                         "jis_margin_min_min": float(m.min()) if len(m) else float("nan")})
         else:
-            mine_t = trips[trips["part"] == p]
+            mine_t = trips[window_trips[p]]
             lead = (mine_t["unloaded"] - mine_t["released"]) / 60.0
             row["kanban_lead_min_mean"] = float(lead.mean()) if len(lead) else float("nan")
         by_part[part.name] = row

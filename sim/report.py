@@ -9,10 +9,8 @@ import base64
 import html
 from pathlib import Path
 
-import yaml
-
 from sim.plots import PLOTS
-from sim.results import scenario_dict
+from sim.results import scenario_yaml
 from sim.rundata import RunData
 
 CSS = """
@@ -96,7 +94,7 @@ def run_report(run: RunData) -> str:
     sc = run.scenario
     figures = "".join(figure(name, run.folder / "plots" / f"{name}.png", caption)
                       for name, (_, caption) in PLOTS.items() if (run.folder / "plots" / f"{name}.png").exists())
-    scenario_yaml = yaml.safe_dump(scenario_dict(sc), sort_keys=False, allow_unicode=True)
+    resolved = scenario_yaml(sc)
     body = (
         f"<h1>{esc(sc.name)}</h1><p class='muted'>{esc(sc.description)}</p>"
         f"<p>{sc.replications} replication{'' if sc.replications == 1 else 's'} × {sc.horizon.days:g} "
@@ -108,7 +106,7 @@ def run_report(run: RunData) -> str:
         + (table(["cause", "name", "stoppage min", "± 95 % CI", "stoppages"], cause_rows(run.summary), numeric_from=2)
            if cause_rows(run.summary) else "<p>No supply stoppage in the measured window.</p>")
         + f"<h2>Plots</h2>{figures}<h2>Provenance</h2>{provenance(run)}"
-        f"<h2>Scenario (resolved)</h2><details><summary>scenario.yaml</summary><pre>{esc(scenario_yaml)}</pre></details>"
+        f"<h2>Scenario (resolved)</h2><details><summary>scenario.yaml</summary><pre>{esc(resolved)}</pre></details>"
     )
     return page(f"sim report: {sc.name}", "run", body)
 

@@ -58,7 +58,8 @@ class RunData:
         else:
             summary = read_run_summary(folder)
         try:
-            data = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
+            data = yaml.load((folder / "scenario.yaml").read_text(encoding="utf-8"),
+                             Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when there
             scenario = scenario_from_dict(data, str(folder / "scenario.yaml"))
         except (OSError, yaml.YAMLError, ScenarioError) as exc:
             raise ResultsError(f"{folder}: unreadable scenario.yaml ({exc})") from None

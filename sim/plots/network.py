@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from sim.plots.labels import free, marker_box, place_labels
-from sim.plots.style import (DAY_S, HOUR_S, ci, empty, legend_below, mean, readable_ticks, supplier_colours, tick,
+from sim.plots.style import (DAY_S, HOUR_S, TOP_ROWS, ci, empty, legend_below, mean, readable_ticks, supplier_colours, tick,
                               whiskers)
 from sim.rundata import RunData
 
@@ -131,10 +131,11 @@ def cars_per_shift(run: RunData) -> Figure:
 
 
 def trucks(run: RunData) -> Figure:
-    """Truck trips and truck-km per supplier per run window (mean ± 95 % CI), largest km first."""
+    """Truck trips and truck-km per supplier per run window (mean ± 95 % CI), largest km first (the
+    first TOP_ROWS)."""
     by_s = run.summary["by_supplier"]
     colours = supplier_colours(run.scenario)
-    names = sorted(by_s, key=lambda n: -mean(by_s[n]["truck_km"]))
+    names = sorted(by_s, key=lambda n: -mean(by_s[n]["truck_km"]))[:TOP_ROWS]
     fig = Figure(figsize=(12, 0.26 * len(names) + 1.8), layout="constrained")
     left, right = fig.subplots(1, 2, sharey=True)
     y = np.arange(len(names))[::-1]
@@ -147,7 +148,8 @@ def trucks(run: RunData) -> Figure:
         readable_ticks(ax.xaxis)
     left.set_yticks(y, names, fontsize=7)
     left.set_ylim(-0.7, len(names) - 0.3)
-    fig.suptitle(f"{run.scenario.name}: trucks per supplier")
+    fig.suptitle(f"{run.scenario.name}: trucks per supplier"
+                 + (f" ({len(names)} of {len(by_s)}, most truck-km)" if len(by_s) > len(names) else ""))
     return fig
 
 

@@ -8,29 +8,43 @@ from matplotlib.figure import Figure
 from sim.calendar import WorkTime
 from sim.model.disruptions import declared_windows
 from sim.plots.labels import text_size
-from sim.plots.style import DAY_S, ci, empty, legend_below, mean, supplier_colours, whiskers
+from sim.plots.style import DAY_S, TOP_ROWS, ci, empty, legend_below, mean, supplier_colours, whiskers
 from sim.rundata import RunData
 from sim.scenario.schema import JisPart
 
 
+def _spans(table: dict, names: set[str]) -> dict[str, list[tuple[float, float]]]:
+    """(start, end) seconds of each row of ``table`` by supplier, for the suppliers in ``names``,
+    in one pass over the table."""
+    out: dict[str, list] = {}
+    for name, a, b in zip(table["supplier"].tolist(), table["start_s"].tolist(), table["end_s"].tolist()):
+        if name in names:
+            out.setdefault(name, []).append((a, b))
+    return out
+
+
 def timeline(run: RunData, replication: int = 0) -> Figure:
-    """One row per supplier that held the line, a bar per stoppage; shifts' gaps and breaks grey;
-    declared disruptions red, sampled supplier breakdowns orange on their supplier's row."""
+    """One row per supplier that held the line (the TOP_ROWS that held it longest when more did), a
+    bar per stoppage; shifts' gaps and breaks grey; declared disruptions red, sampled supplier
+    breakdowns orange on their supplier's row."""
     sc = run.scenario
     stops = run.replication("stoppages", replication)
     down = run.replication("downtime", replication)
-    suppliers = [s.name for s in sc.suppliers if s.name in set(stops["supplier"].tolist())]
+    held: dict[str, float] = {}
+    for name, minutes in zip(stops["supplier"].tolist(), stops["minutes"].tolist()):
+        held[name] = held.get(name, 0.0) + minutes
+    kept = set(sorted(held, key=lambda n: -held[n])[:TOP_ROWS])
+    suppliers = [s.name for s in sc.suppliers if s.name in kept]
     colours = supplier_colours(sc)
     start, end = sc.horizon.warmup_days * DAY_S, sc.horizon.days * DAY_S
     fig = Figure(figsize=(12, 0.45 * max(len(suppliers), 2) + 2.2))
     ax = fig.add_subplot()
     min_width = (end - start) / DAY_S / 500  # short stops stay visible
+    stop_spans, down_spans = _spans(stops, kept), _spans(down, kept)
     for y, name in enumerate(suppliers):
-        mine = stops["supplier"] == name
-        spans = [(a / DAY_S, max((b - a) / DAY_S, min_width)) for a, b in zip(stops["start_s"][mine], stops["end_s"][mine])]
+        spans = [(a / DAY_S, max((b - a) / DAY_S, min_width)) for a, b in stop_spans.get(name, [])]
         ax.broken_barh(spans, (y - 0.3, 0.6), color=colours[name], gid=f"stoppages:{name}")
-        own = down["supplier"] == name
-        ax.broken_barh([(a / DAY_S, (b - a) / DAY_S) for a, b in zip(down["start_s"][own], down["end_s"][own])],
+        ax.broken_barh([(a / DAY_S, (b - a) / DAY_S) for a, b in down_spans.get(name, [])],
                        (y - 0.45, 0.12), color="darkorange", gid=f"breakdowns:{name}")
     wt = WorkTime.of(sc.calendar, end)
     for a, b in zip([0.0] + wt.ends, wt.starts + [end]):
@@ -47,7 +61,8 @@ def timeline(run: RunData, replication: int = 0) -> Figure:
     ax.set_xlabel("day (day 0 = Monday 00:00); grey: non-working time; red: declared disruptions; "
                   "orange: supplier breakdowns")
     ax.set_title(f"{sc.name}: supply stoppages by supplier, replication {replication}"
-                 + ("" if suppliers else " (none)"))
+                 + ("" if suppliers else " (none)")
+                 + (f" ({len(kept)} of the {len(held)} that stopped it, longest first)" if len(held) > len(kept) else ""))
     ax.grid(axis="x", alpha=0.3)
     return fig
 
@@ -172,20 +187,25 @@ def stock(run: RunData, replication: int = 0) -> Figure:
 
 def jis_margins(run: RunData) -> Figure:
     """Distribution per JIS part of how many minutes before its first car needed it each load
-    arrived (all replications); left of zero, the line waited."""
+    arrived (all replications); left of zero, the line waited. With more than TOP_ROWS JIS parts,
+    the TOP_ROWS with the lowest 5th percentile."""
     sc = run.scenario
     table = run.tables["deliveries"]
     parts = [(s, p) for s, p in sc.parts if isinstance(p, JisPart)]
     colours = supplier_colours(sc)
-    fig = Figure(figsize=(11, 0.45 * max(len(parts), 2) + 1.6))
+    margins: dict[str, list[float]] = {}  # one pass over the deliveries, not one per part
+    finite = np.isfinite(table["jis_margin_min"])
+    for name, m in zip(table["part"][finite].tolist(), table["jis_margin_min"][finite].tolist()):
+        margins.setdefault(name, []).append(m)
+    rows = [(np.percentile(margins[p.name], 5), s, p) for s, p in parts if p.name in margins]
+    shown = {p.name for _, _, p in sorted(rows, key=lambda r: r[0])[:TOP_ROWS]}
+    fig = Figure(figsize=(11, 0.45 * max(len(shown), 2) + 1.6))
     ax = fig.add_subplot()
     data, labels, cols = [], [], []
-    for supplier, part in parts:
-        m = table["jis_margin_min"][table["part"] == part.name]
-        m = m[np.isfinite(m)]
-        if len(m):
-            data.append(m)
-            labels.append(f"{part.name} (p5 {np.percentile(m, 5):,.0f} min)")
+    for p5, supplier, part in rows:
+        if part.name in shown:
+            data.append(np.array(margins[part.name]))
+            labels.append(f"{part.name} (p5 {p5:,.0f} min)")
             cols.append(colours[supplier.name])
     if not data:
         empty(ax, "no JIS delivery in the measured window")
@@ -197,6 +217,7 @@ def jis_margins(run: RunData) -> Figure:
         ax.set_yticks(y, labels)
         ax.axvline(0, color="crimson", lw=1)
     ax.set_xlabel("JIS margin [min]: first car's need minus arrival (box: quartiles, whiskers: 5-95 %)")
-    ax.set_title(f"{sc.name}: how early JIS loads arrive")
+    ax.set_title(f"{sc.name}: how early JIS loads arrive"
+                 + (f" ({len(shown)} of {len(rows)} JIS parts, the closest to late)" if len(rows) > len(shown) else ""))
     ax.grid(axis="x", alpha=0.3)
     return fig
