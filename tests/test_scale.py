@@ -135,7 +135,7 @@ def test_array_work_on_the_trips_table_grows_linearly():
 
 
 def test_per_supplier_charts_keep_to_the_top_rows(tmp_path):
-    """250 suppliers (50 JIS parts): the charts with a row per supplier or part show TOP_ROWS rows
+    """400 suppliers (80 JIS parts): the charts with a row per supplier or part show TOP_ROWS rows
     and say how many there were; a row for each of 10,000 suppliers made a figure 2,600 inches tall
     that took ten minutes to save."""
     from sim.plots import network, supply
@@ -144,10 +144,10 @@ def test_per_supplier_charts_keep_to_the_top_rows(tmp_path):
     from sim.rundata import RunData
     from sim.runner import run
 
-    scenario = scenario_from_dict(plant(250, days=0.5), "scale")
+    scenario = scenario_from_dict(plant(400, days=0.25), "scale")
     data = RunData.load(save(run(scenario, workers=1), out=tmp_path / "run", plots=False))
-    assert len(data.summary["by_supplier"]) == 250
-    for draw, what in ((network.trucks, "of 250"), (supply.jis_margins, "of 50 JIS parts")):
+    assert len(data.summary["by_supplier"]) == 400
+    for draw, what in ((network.trucks, "of 400"), (supply.jis_margins, "of 80 JIS parts")):
         fig = draw(data)
         rows = fig.axes[0].get_yticklabels()
         assert len(rows) == TOP_ROWS

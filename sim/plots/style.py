@@ -15,7 +15,8 @@ from sim.scenario import Scenario
 
 DAY_S = 86_400.0
 HOUR_S = 3_600.0
-TOP_ROWS = 40  # rows of a chart with one row per supplier or part: more are unreadable, and slow to draw
+TOP_ROWS = 60  # rows of a chart with one row per supplier or part (every shipped scenario fits): more are
+# unreadable, and slow to draw
 
 # Figures that cannot leave [0, 1], and figures that cannot fall below zero (by metric name, the
 # last part of a key such as ``by_supplier.seats.stoppage_min``). Anything else is unbounded
