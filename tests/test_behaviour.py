@@ -131,23 +131,24 @@ def test_the_line_waiting_for_an_open_rack_ships_it_at_once_as_a_partial_rack():
     wait 30 min for a second rack), build 30 s.
 
     Car k is called off at cycle k - 9 and needed at cycle k - 5: only 4 cars of call-off lead, half
-    a rack. At t = 0 cars 0..8 are called off: the racks up to unit 16 are line-side, and the rack of
-    cars 16..23 is open; its last call-off would be at cycle 14, but car 16 is needed at cycle 11
-    (660 s). So the line stops at 660 and the supplier closes the rack with the units called off by
-    then (cars 16..19, called at cycles 7..10, the last built by 600 + 30 = 630) and ships it at once,
-    not waiting for a second rack: loaded 660-720, driven 720-1020, unloaded 1020-1080. The line runs
-    again at 1080 with cycle 11, builds cycles 11..14 and stops at cycle 15 (1320 s) for car 20: the
-    same again, 4 cars and a 420 s stop every 660 s. Without the urgent shipment the rack would wait
-    the 30 min limit."""
+    a rack. At t = 0 cars 0..8 are called off: the one whole rack they completed (units 0..7) is
+    line-side, cars 0..4 having passed the station, and the rack of cars 8..15 is open; its last
+    call-off would be at cycle 6, but car 8 is needed at cycle 3 (180 s). So the line stops at 180 and
+    the supplier closes the rack with the units called off by then (car 8 before t = 0, cars 9..11 at
+    cycles 0..2, the last built by 120 + 30 = 150) and ships it at once, not waiting for a second rack:
+    loaded 180-240, driven 240-540, unloaded 540-600. The line runs again at 600 with cycle 3, builds
+    cycles 3..6 (calling off cars 12..15, the last built by 780 + 30 = 810) and stops at cycle 7
+    (840 s) for car 12: the same again, 4 cars and a 420 s stop every 660 s. Without the urgent
+    shipment the rack would wait the 30 min limit."""
     tables = run_replication(build(jis_loop(broadcast=0, rack=8, per_truck=2, days=0.05))).tables
-    assert rows(tables.stoppages, ("cycle", "start", "end"), 3) == [(11, 660.0, 1080.0), (15, 1320.0, 1740.0),
-                                                                    (19, 1980.0, 2400.0)]
+    assert rows(tables.stoppages, ("cycle", "start", "end"), 3) == [(3, 180.0, 600.0), (7, 840.0, 1260.0),
+                                                                    (11, 1500.0, 1920.0)]
     assert rows(tables.trips, ("first_car", "released", "ready", "depart", "arrive", "unloaded", "items",
-                               "units"), 2) == [(16, 660.0, 630.0, 720.0, 1020.0, 1080.0, 1, 4),
-                                                (20, 1320.0, 1290.0, 1380.0, 1680.0, 1740.0, 1, 4)]
+                               "units"), 2) == [(8, 180.0, 150.0, 240.0, 540.0, 600.0, 1, 4),
+                                                (12, 840.0, 810.0, 900.0, 1200.0, 1260.0, 1, 4)]
     assert (tables.releases["units"] == 4).all()
-    stops = tables.stoppages[tables.stoppages["end"] < 0.05 * 86400]  # the last is cut at the horizon
-    assert len(stops) == 5 and (stops["end"] - stops["start"] == 420.0).all()
+    stops = tables.stoppages[tables.stoppages["end"] < 0.05 * 86400]  # the 7th (4140 s) is cut at 4320
+    assert len(stops) == 6 and (stops["end"] - stops["start"] == 420.0).all()
 
 
 def test_a_rack_overtaken_on_the_road_holds_the_line_until_it_arrives():
@@ -281,24 +282,26 @@ def test_a_truck_back_while_its_supplier_is_idle_loads_when_it_works_again():
 def test_a_jis_build_slower_than_the_takt_paces_the_line():
     """JIS as in test_analytic.py with broadcast 8 (lead 17 cars) and build_s 90 s > takt 60 s.
 
-    At t = 0 cars 0..16 are called off; the open rack starts at unit 20 (cars 20..23, called off at
-    cycles 3..6, 180..360 s). One unit at a time, each starting when called off and the builder is
-    free: 180 + 90 = 270, 360, 450, 540: ready 540 (a rule that looked at the last call-off only
-    would say 360 + 90 = 450). The builder never idles again: rack r is ready at 540 + 360 r, loaded
-    60 s, driven 300 s, unloaded 60 s: line-side at 960 + 360 r. Car 20 is needed at cycle 15
-    (900 s): the line stops 900-960. Car 24 at cycle 19, 4 cycles after 960: 1200, rack 1 at 1320,
-    a 120 s stop, and so on: 4 cars per 360 s, one car per build time.
+    At t = 0 cars 0..16 are called off: the whole racks they completed (units 0..15) are line-side,
+    and the open rack holds car 16 (built before t = 0) and cars 17..19, called off at cycles 0..2
+    (0, 60, 120 s). One unit at a time, each starting when called off and the builder is free:
+    0 + 90 = 90, 180, 270: ready 270 (a rule that looked at the last call-off only would say
+    120 + 90 = 210). Loaded 60 s, driven 300 s, unloaded 60 s: line-side at 690; car 16 is needed
+    at cycle 11 (660 s): the line stops 660-690. The builder never idles again (every later call-off
+    comes before it is free): rack r is ready at 270 + 360 r, line-side at 690 + 360 r. Car 20 is
+    needed at cycle 15, 4 cycles after 690: 930, rack 1 at 1050, a 120 s stop, and so on: 4 cars per
+    360 s, one car per build time.
 
-    Over a day: cycle 15 + 4 j + i starts at 960 + 360 j + 60 i; the last to start before 86,400 is
-    j = 237, i = 1 (cycle 964, ending at 86,400): 965 cars built. Stops: 60 s, then 120 s for
-    j = 1..237: 28,500 s = 475 min in 238 stoppages."""
+    Over a day: cycle 11 + 4 j + i starts at 690 + 360 j + 60 i and ends 60 s later; the last to end
+    by 86,400 is j = 237, i = 3 (cycle 962, ending at 86,310): 963 cars built. Stops: 30 s, then
+    120 s for j = 0..237 (the last 86,250-86,370): 28,590 s = 476.5 min in 239 stoppages."""
     sc = build(jis_loop(broadcast=8, build_s=90.0, days=1))
     tables = run_replication(sc).tables
-    assert tables.trips["ready"][:4].tolist() == [540.0, 900.0, 1260.0, 1620.0]
-    assert rows(tables.stoppages, ("cycle", "start", "end"), 3) == [(15, 900.0, 960.0), (19, 1200.0, 1320.0),
-                                                                    (23, 1560.0, 1680.0)]
+    assert tables.trips["ready"][:4].tolist() == [270.0, 630.0, 990.0, 1350.0]
+    assert rows(tables.stoppages, ("cycle", "start", "end"), 3) == [(11, 660.0, 690.0), (15, 930.0, 1050.0),
+                                                                    (19, 1290.0, 1410.0)]
     k = measure(Frame.of(sc), tables)["kpis"]
-    assert (k["cars_built"], k["stoppages"], k["stoppage_min"]) == (965, 238, 475.0)
+    assert (k["cars_built"], k["stoppages"], k["stoppage_min"]) == (963, 239, 476.5)
 
 
 # -- the dock queue ------------------------------------------------------------------------------------
@@ -353,11 +356,15 @@ def test_stock_mean_is_the_time_weighted_line_side_stock(warmup, mean):
 
     A warm-up of 0.25 day starts the window at 21,600 s, a cycle start just after the tooth of
     21,510: 3 for 60 s, 2 for 60 s, 1 for 30 s = 330, then 269 whole teeth to 86,310 and 390:
-    (330 + 269 x 720 + 390) / 64,800 = 3.0 exactly."""
+    (330 + 269 x 720 + 390) / 64,800 = 3.0 exactly.
+
+    Minimum 1 (before each delivery); peak 12 over the day, the full level at t = 0 before car 1
+    takes its unit (an instant, but the stock does touch it), and 5 after the warm-up (a delivery
+    on 1)."""
     sc = build(kanban_loop(cards=3, pack=4, trucks=4), horizon={"days": 1, "warmup_days": warmup})
     row = measure(Frame.of(sc), run_replication(sc).tables)["by_part"]["part"]
     assert row["stock_mean"] == pytest.approx(mean, rel=1e-12)
-    assert (row["stock_min"], row["stock_peak"]) == (1.0, 11.0 if warmup == 0 else 5.0)
+    assert (row["stock_min"], row["stock_peak"]) == (1.0, 12.0 if warmup == 0 else 5.0)
 
 
 # -- shift changes and warm-up -------------------------------------------------------------------------
@@ -414,3 +421,4 @@ def test_trips_count_from_the_end_of_the_warm_up(warmup, trips):
     sc = build(kanban_loop(cards=3, pack=4, trucks=4), horizon={"days": 1, "warmup_days": warmup})
     k = measure(Frame.of(sc), run_replication(sc).tables)["kpis"]
     assert (k["truck_trips"], k["truck_km"]) == (trips, 10.0 * trips)
+

@@ -40,7 +40,6 @@ CASES = [(path, moved) for path in SHIPPED for moved in (False, True)]
 IDS = [f"{p.relative_to(ROOT / 'scenarios')}-{'disruptions-in-window' if moved else 'as-shipped'}" for p, moved in CASES]
 # Line-side stock dips below zero where a delivery ends a stoppage (issue 7 item 1), seen here only when
 # the disruptions fall inside the window; the fix lives on another branch, whose merge removes this.
-NEGATIVE_STOCK = {("nanshan.yaml", True), ("nanshan-detour.yaml", True), ("nanshan-winter.yaml", True)}
 _runs: dict = {}
 
 
@@ -94,9 +93,7 @@ def test_a_short_run_of_a_shipped_scenario_adds_up(path, moved):
     assert shifts["planned"].sum() == pytest.approx(k["cars_planned"])
 
 
-@pytest.mark.parametrize("path, moved", [
-    pytest.param(p, moved, id=i, marks=pytest.mark.xfail(strict=True, reason="issue 7 item 1, fixed on another branch"))
-    if (p.name, moved) in NEGATIVE_STOCK else pytest.param(p, moved, id=i) for (p, moved), i in zip(CASES, IDS)])
+@pytest.mark.parametrize("path, moved", CASES, ids=IDS)
 def test_a_short_run_of_a_shipped_scenario_never_has_negative_stock(path, moved):
     """Line-side stock, as stock.csv writes it (just before and after each delivery) and as the
     summary gives it, is never negative; a kanban loop never holds more than its cards."""
