@@ -422,3 +422,16 @@ def test_trips_count_from_the_end_of_the_warm_up(warmup, trips):
     k = measure(Frame.of(sc), run_replication(sc).tables)["kpis"]
     assert (k["truck_trips"], k["truck_km"]) == (trips, 10.0 * trips)
 
+
+@pytest.mark.parametrize("calendar, cars, last_end", [(None, 1440, 86_400.0), (THREE_SHIFTS, 600, 22 * 3600.0)])
+def test_the_line_records_only_the_cycles_that_start_within_the_calendar(calendar, cars, last_end):
+    """Never short of parts, one day: around the clock at takt 60 s, cycles 0..1,439 start at
+    working seconds 0..86,340 and cycle 1,440 would start at 86,400, the end of the calendar; with
+    the two shifts at takt 90 s (see _shifts) 600 cycles fit 06:00-22:00. No cycle past the calendar
+    is recorded as started (they used to be, at clock time inf, up to the next card's cycle)."""
+    extra = {"calendar": calendar} if calendar else {}
+    sc = build(kanban_loop(cards=40, pack=50, takt=60.0 if calendar is None else 90.0, **extra))
+    tables = run_replication(sc).tables
+    starts, ends = cycle_times(Frame.of(sc), tables)
+    assert int(tables.segments["count"].sum()) == len(starts) == cars
+    assert ends[-1] == last_end
