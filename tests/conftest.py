@@ -1,5 +1,6 @@
-"""Shared fixtures, and the hypothesis profile: "ci" when the environment variable CI is set
-(derandomized: the same examples on every run, so CI cannot pass by a lucky draw), else "dev"."""
+"""Shared fixtures, and the hypothesis profile: "ci" when the environment variable CI is set or
+mutmut runs the tests (derandomized: the same examples on every run, so CI cannot pass by a lucky
+draw), else "dev"."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, database=None, max_examples=40, deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None, print_blob=True)
-settings.load_profile("ci" if os.environ.get("CI") else "dev")
+# mutmut sets MUTANT_UNDER_TEST: a mutant must be killed by the same examples every time, not by a lucky draw
+settings.load_profile("ci" if os.environ.get("CI") or "MUTANT_UNDER_TEST" in os.environ else "dev")
 
 
 @pytest.fixture

@@ -358,7 +358,11 @@ def test_stock_mean_is_the_time_weighted_line_side_stock(warmup, mean):
 
     A warm-up of 0.25 day starts the window at 21,600 s, a cycle start just after the tooth of
     21,510: 3 for 60 s, 2 for 60 s, 1 for 30 s = 330, then 269 whole teeth to 86,310 and 390:
-    (330 + 269 x 720 + 390) / 64,800 = 3.0 exactly."""
+    (330 + 269 x 720 + 390) / 64,800 = 3.0 exactly.
+
+    Minimum 1 (before each delivery); peak 12 over the day, the full level at t = 0 before car 1
+    takes its unit (an instant, but the stock does touch it), and 5 after the warm-up (a delivery
+    on 1)."""
     sc = build(kanban_loop(cards=3, pack=4, trucks=4), horizon={"days": 1, "warmup_days": warmup})
     row = measure(Frame.of(sc), run_replication(sc).tables)["by_part"]["part"]
     assert row["stock_mean"] == pytest.approx(mean, rel=1e-12)
@@ -421,3 +425,17 @@ def test_trips_count_from_the_end_of_the_warm_up(warmup, trips):
     sc = build(kanban_loop(cards=3, pack=4, trucks=4), horizon={"days": 1, "warmup_days": warmup})
     k = measure(Frame.of(sc), run_replication(sc).tables)["kpis"]
     assert (k["truck_trips"], k["truck_km"]) == (trips, 10.0 * trips)
+
+
+@pytest.mark.parametrize("calendar, cars, last_end", [(None, 1440, 86_400.0), (THREE_SHIFTS, 600, 22 * 3600.0)])
+def test_the_line_records_only_the_cycles_that_start_within_the_calendar(calendar, cars, last_end):
+    """Never short of parts, one day: around the clock at takt 60 s, cycles 0..1,439 start at
+    working seconds 0..86,340 and cycle 1,440 would start at 86,400, the end of the calendar; with
+    the two shifts at takt 90 s (see _shifts) 600 cycles fit 06:00-22:00. No cycle past the calendar
+    is recorded as started (they used to be, at clock time inf, up to the next card's cycle)."""
+    extra = {"calendar": calendar} if calendar else {}
+    sc = build(kanban_loop(cards=40, pack=50, takt=60.0 if calendar is None else 90.0, **extra))
+    tables = run_replication(sc).tables
+    starts, ends = cycle_times(Frame.of(sc), tables)
+    assert int(tables.segments["count"].sum()) == len(starts) == cars
+    assert ends[-1] == last_end

@@ -151,8 +151,9 @@ class Line:
             limit, part = self._blocking()
             call = self._calls[0][0] if self._calls else INF
             target = min(limit, max(call, self.cycle), self._fail_cycle())
-            if target > self.cycle:  # cycles before target start on schedule: one jump
-                self._advance(int(target - self.cycle) if target < INF else self._cycles_left())
+            jump = int(min(target - self.cycle, self._cycles_left())) if target > self.cycle else 0
+            if jump > 0:  # cycles before target start on schedule (those inside the calendar): one jump
+                self._advance(jump)
             t = self._t_next()
             if t == INF:
                 return
@@ -165,7 +166,13 @@ class Line:
             self._start_cycle()
 
     def _cycles_left(self) -> int:
-        return max(1, int((self.worktime.total - self.w_next) // self.takt) + 1)
+        """How many cycles from the next one start inside the calendar (working start below its
+        total; a cycle at or past it would start at clock ``inf``, that is never)."""
+        first, start_w, _ = self._seg
+        total, n = self.worktime.total, max(0, int((self.worktime.total - self.w_next) // self.takt) + 1)
+        while n > 0 and start_w + (self.cycle + n - 1 - first) * self.takt >= total:  # as w_next computes it
+            n -= 1
+        return n
 
     def _start_cycle(self) -> None:
         c, now, calls = self.cycle, self.env.now, self._calls
