@@ -21,6 +21,7 @@ import numpy as np
 
 from sim.calendar import DAY_S, WorkTime, shifts_on_days
 from sim.model.disruptions import declared_windows
+from sim.model.loop import loop_class
 from sim.recorder import Tables
 from sim.scenario.schema import JisPart, Scenario
 from sim.stats import mean_ci
@@ -85,9 +86,7 @@ def loop_time_s(scenario: Scenario, supplier, part) -> float:
     """Nominal time from a load's need to its arrival: fill, load, both ways, unload (and build)."""
     unload = scenario.plant.unload_min if supplier.unload_min is None else supplier.unload_min
     t = (supplier.load_min + unload + part.dispatch_max_wait_min) * 60.0 + 2 * supplier.one_way_h * 3600.0
-    if isinstance(part, JisPart):
-        t += part.rack_size * part.build_s
-    return t
+    return t + loop_class(part).nominal_extra_s(part)
 
 
 def cycle_times(frame: Frame, tables: Tables) -> tuple[np.ndarray, np.ndarray]:

@@ -46,7 +46,7 @@ class Recorder:
     breakdowns: array = field(default_factory=_rows)  # line breakdowns
     trips: array = field(default_factory=_rows)  # one row per delivered truck load
     releases: array = field(default_factory=_rows)  # kanban cards released / JIS racks closed (units)
-    segments: list[tuple] = field(default_factory=list)  # runs of cycles started every takt (the line reads them back);
+    segments: list[tuple] = field(default_factory=list)  # runs of cycles started every takt;
     # start_t is the exact clock start of a run's first cycle (see sim.model.line)
     supplier_down: array = field(default_factory=_rows)  # sampled supplier breakdown windows
     initial_stock: list[int] = field(default_factory=list)  # units line-side at t = 0, per part

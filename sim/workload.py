@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from sim.calendar import DAY_S, WorkTime
 from sim.errors import SimError
-from sim.scenario.schema import JisPart, Scenario
+from sim.model.loop import loop_class
+from sim.scenario.schema import Scenario
 
 MAX_EVENTS = 100_000_000  # estimated, per run: about 20 minutes of one core (a year of nanshan x 10 is 27 million)
 MAX_MEMORY_BYTES = 2_000_000_000  # one replication (each worker process holds one)
@@ -54,13 +55,12 @@ def _mean_usage(scenario: Scenario, part) -> float:
 def _part_events(scenario: Scenario, part, cars: float, horizon_s: float) -> float:
     """Items and trips of one part over one replication (the trips an upper bound: partial loads
     leave at most once per ``dispatch_max_wait_min``)."""
-    size = part.rack_size if isinstance(part, JisPart) else part.pack_size
-    items = cars * _mean_usage(scenario, part) / size
+    mode = loop_class(part)
+    items = cars * _mean_usage(scenario, part) / part.load_size
     wait_s = part.dispatch_max_wait_min * 60.0
     partial = horizon_s / wait_s if wait_s > 0 else math.inf
     trips = min(items, items / part.per_truck + partial)
-    slow_build = isinstance(part, JisPart) and max(part.usage_of(m) for m in scenario.line.models) * part.build_s > scenario.line.takt_s
-    return EVENTS_PER_ITEM * items + EVENTS_PER_TRIP * trips + (cars if slow_build else 0.0)  # a slow build walks car by car
+    return EVENTS_PER_ITEM * items + EVENTS_PER_TRIP * trips + (cars if mode.walks_cars(scenario, part) else 0.0)
 
 
 def estimate_work(scenario: Scenario) -> Work:
@@ -79,7 +79,7 @@ def estimate_work(scenario: Scenario) -> Work:
     per_model = {tuple(p.usage_of(m) for m in scenario.line.models) for _, p in scenario.parts}
     profiles = sum(1 for usage in per_model if len(set(usage)) > 1)
     sequence = cars + scenario.line.stations + max([scenario.line.broadcast_cars] + [
-        p.broadcast_cars or 0 for _, p in scenario.parts if isinstance(p, JisPart)])
+        loop_class(p).cars_ahead(scenario, p) for _, p in scenario.parts])
     memory = BASE_BYTES + sequence * (BYTES_PER_CAR + BYTES_PER_CAR_PROFILE * profiles) + events * BYTES_PER_EVENT
     return Work(cars, events, memory, scenario.replications)
 

@@ -8,6 +8,7 @@ up-time is a plain :class:`~sim.calendar.WorkTime` the build and dispatch logic 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from sim.calendar import DAY_S
 from sim.scenario.schema import RoadClosed, RoadDisruption, Scenario, Supplier, SupplierDown, disruption_label
@@ -16,42 +17,93 @@ from sim.streams import alternating_windows, stream
 
 @dataclass(frozen=True)
 class Window:
-    """One declared disruption as a clock-time window (seconds)."""
+    """One declared disruption as a clock-time window (seconds); each kind answers for itself which
+    suppliers it affects and what it does to them. A window does nothing unless a subclass says so."""
 
     label: str
-    kind: str
     start: float
     end: float
-    route: str | None = None
-    supplier: str | None = None
-    extra_s: float = 0.0
+
+    holds_trips: ClassVar[bool] = False  # trucks that would set off inside wait until the end
+    delays_trips: ClassVar[bool] = False  # trips setting off inside take ``extra_s`` longer
+    extra_s: ClassVar[float] = 0.0
 
     def affects(self, supplier: Supplier) -> bool:
-        if self.kind == "supplier_down":
-            return self.supplier == supplier.name
+        """Whether the window touches ``supplier`` (its roads or its plant)."""
+        raise NotImplementedError
+
+    def downs_supplier(self, name: str) -> bool:
+        """Whether supplier ``name`` neither produces nor dispatches inside the window."""
+        return False
+
+
+@dataclass(frozen=True)
+class _RoadWindow(Window):
+    route: str | None = None  # None: every road
+
+    def affects(self, supplier: Supplier) -> bool:
         return self.route is None or self.route == supplier.route
 
 
+@dataclass(frozen=True)
+class SlowRoadWindow(_RoadWindow):
+    """A :class:`~sim.scenario.schema.RoadDisruption`."""
+
+    extra_s: float = 0.0
+    delays_trips: ClassVar[bool] = True
+
+    @classmethod
+    def of(cls, d: RoadDisruption, start: float, end: float) -> "SlowRoadWindow":
+        return cls(disruption_label(d), start, end, route=d.route, extra_s=d.extra_min * 60.0)
+
+
+@dataclass(frozen=True)
+class ClosedRoadWindow(_RoadWindow):
+    """A :class:`~sim.scenario.schema.RoadClosed`."""
+
+    holds_trips: ClassVar[bool] = True
+
+    @classmethod
+    def of(cls, d: RoadClosed, start: float, end: float) -> "ClosedRoadWindow":
+        return cls(disruption_label(d), start, end, route=d.route)
+
+
+@dataclass(frozen=True)
+class SupplierDownWindow(Window):
+    """A :class:`~sim.scenario.schema.SupplierDown`: touches its supplier, never the roads."""
+
+    supplier: str = ""
+
+    @classmethod
+    def of(cls, d: SupplierDown, start: float, end: float) -> "SupplierDownWindow":
+        return cls(disruption_label(d), start, end, supplier=d.supplier)
+
+    def affects(self, supplier: Supplier) -> bool:
+        return self.supplier == supplier.name
+
+    def downs_supplier(self, name: str) -> bool:
+        return self.supplier == name
+
+
+WINDOWS: dict[type, type] = {RoadDisruption: SlowRoadWindow, RoadClosed: ClosedRoadWindow,
+                             SupplierDown: SupplierDownWindow}  # schema class -> window class
+
+
 def declared_windows(scenario: Scenario) -> list[Window]:
+    """The scenario's disruptions as windows, in declaration order."""
     out = []
     for d in scenario.disruptions:
         start = d.start_day * DAY_S
-        common = dict(label=disruption_label(d), kind=d.kind, start=start, end=start + d.duration_h * 3600.0)
-        if isinstance(d, RoadDisruption):
-            out.append(Window(**common, route=d.route, extra_s=d.extra_min * 60.0))
-        elif isinstance(d, RoadClosed):
-            out.append(Window(**common, route=d.route))
-        elif isinstance(d, SupplierDown):
-            out.append(Window(**common, supplier=d.supplier))
+        out.append(WINDOWS[type(d)].of(d, start, start + d.duration_h * 3600.0))
     return out
 
 
 class Roads:
-    """The road windows that apply to one supplier's route."""
+    """The road windows that apply to one supplier's route (others given are ignored)."""
 
     def __init__(self, windows: list[Window]):
-        self.closed = [w for w in windows if w.kind == "road_closed"]
-        self.slow = [w for w in windows if w.kind == "road"]
+        self.closed = [w for w in windows if w.holds_trips]
+        self.slow = [w for w in windows if w.delays_trips]
 
     def set_off(self, t: float) -> tuple[float, float]:
         """(time the truck actually sets off, extra driving seconds) for a truck ready at ``t``."""
@@ -69,7 +121,7 @@ class Roads:
 def supplier_downtime(scenario: Scenario, supplier: Supplier, windows: list[Window], replication: int,
                       horizon_s: float) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
     """(declared down windows, sampled breakdown windows) of one supplier."""
-    declared = [(w.start, w.end) for w in windows if w.kind == "supplier_down" and w.supplier == supplier.name]
+    declared = [(w.start, w.end) for w in windows if w.downs_supplier(supplier.name)]
     sampled = []
     if supplier.breakdowns is not None:
         rng = stream(scenario.seed, replication, f"breakdowns:{supplier.name}")

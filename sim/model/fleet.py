@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 
 from sim.model.context import PartContext
+from sim.model.loop import SupplyLoop
 
 INF = math.inf
 Taker = Callable[[int], None]
@@ -52,12 +53,12 @@ class Pool:
 class Shipper:
     """The loads of one part waiting at its supplier, and the dispatch rule that sends trucks."""
 
-    def __init__(self, ctx: PartContext, docks: Pool, per_truck: int, max_wait_s: float):
+    def __init__(self, ctx: PartContext, docks: Pool, per_truck: int, max_wait_s: float, loop: SupplyLoop):
         self.ctx, self.docks, self.per_truck, self.max_wait_s = ctx, docks, per_truck, max_wait_s
         self.env = ctx.line.env
         self.waiting: deque[tuple[float, int, float]] = deque()  # (ready, item, released)
-        self.deliver: Callable[[list[int]], int] | None = None  # the loop's, set by the plant
-        self.first_car: Callable[[int], int] | None = None  # first car an item serves (JIS), or -1
+        self.deliver: Callable[[list[int]], int] = loop.deliver  # loads arrived line-side -> units
+        self.first_car: Callable[[int], int] = loop.first_car  # first car an item serves (JIS), or -1
         self._timer_at = INF  # when the pending dispatch timer fires
         self._asking = False  # a truck has been asked for and not yet loaded
         self._urgent: int | None = None  # an item the line is waiting for: ship as soon as it is ready

@@ -14,7 +14,8 @@ the car that starts at ``t`` (metrics order them the same way). The line's cycle
 runs of cycles at takt recorded as (first cycle, count, working start, clock start). A segment
 begins at t = 0, after a stoppage and after a breakdown; its clock start is the exact moment the
 line (re)started, e.g. the unload that ended a stoppage, never a time recomputed through working
-time (clock -> working -> clock is not exact in floating point).
+time (clock -> working -> clock is not exact in floating point). The line keeps the segments it
+started as its own state (a JIS build asks when a past cycle started); the recorder only records.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class Line:
         self.env, self.worktime, self.takt, self.rec = env, worktime, takt_s, recorder
         self.cycle = 0  # the next cycle to start
         self._seg = (0, 0.0, worktime.clock(0.0))  # the current segment: first cycle, working and clock start
+        self._started: list[tuple[int, float, float]] = []  # every segment with a started cycle, as _seg
         self._limits: list[float] = []
         self._on_stop: list[Callable[[int], None] | None] = []
         self._limit_heap: list[tuple[float, int]] = []
@@ -104,11 +106,11 @@ class Line:
 
     def cycle_start(self, cycle: int) -> float:
         """Clock time at which an already started cycle started."""
-        segments = self.rec.segments
-        i = len(segments) - 1
-        while segments[i][0] > cycle:  # callers ask for recent cycles: scan back from the end
+        started = self._started
+        i = len(started) - 1
+        while started[i][0] > cycle:  # callers ask for recent cycles: scan back from the end
             i -= 1
-        first, _, start_w, start_t = segments[i]
+        first, start_w, start_t = started[i]
         return start_t if cycle == first else self.worktime.clock(start_w + (cycle - first) * self.takt)
 
     # -- segments -------------------------------------------------------------------------------
@@ -129,13 +131,16 @@ class Line:
 
     def _advance(self, count: int) -> None:
         """Cycles ``cycle .. cycle + count - 1`` start on schedule, in the current segment."""
-        first, start_w, start_t = self._seg
+        seg = self._seg
+        first, start_w, start_t = seg
         self.cycle += count
-        row, segments = (first, self.cycle - first, start_w, start_t), self.rec.segments
-        if segments and segments[-1][0] == first:
-            segments[-1] = row
+        row, started = (first, self.cycle - first, start_w, start_t), self._started
+        if started and started[-1][0] == first:  # the segment already has started cycles: it grows
+            started[-1] = seg
+            self.rec.segments[-1] = row
         else:
-            segments.append(row)
+            started.append(seg)
+            self.rec.segments.append(row)
 
     # -- the process ----------------------------------------------------------------------------
     def _blocking(self) -> tuple[float, int]:

@@ -14,12 +14,11 @@ from sim.calendar import DAY_S, WorkTime
 from sim.model.context import PartContext, SupplierContext
 from sim.model.disruptions import Roads, declared_windows, supplier_downtime
 from sim.model.fleet import Pool, Shipper
-from sim.model.jis import JisLoop
-from sim.model.kanban import KanbanLoop
 from sim.model.line import Line, LineFailures
+from sim.model.loop import SupplyLoop, loop_class
 from sim.model.usage import UsageProfile, draw_sequence
 from sim.recorder import Recorder, Tables
-from sim.scenario.schema import JisPart, Scenario
+from sim.scenario.schema import Scenario
 from sim.streams import LognormalFactor, stream
 
 
@@ -47,7 +46,7 @@ class Plant:
         self.docks = Pool(scenario.plant.docks)
         self.suppliers = [self._build_supplier(i, s) for i, s in enumerate(scenario.suppliers)]
         self.shippers: list[Shipper] = []
-        self.loops = []
+        self.loops: list[SupplyLoop] = []
         self._profiles: dict[tuple[int, ...], UsageProfile] = {}
         for supplier_ctx, (supplier, part) in zip(self._supplier_of_parts(), scenario.parts):
             self._build_loop(supplier_ctx, part)
@@ -62,7 +61,7 @@ class Plant:
 
     def _draw_sequence(self):
         s = self.scenario
-        longest_lead = max((s.broadcast_of(p) for _, p in s.parts if isinstance(p, JisPart)), default=0)
+        longest_lead = max((loop_class(p).cars_ahead(s, p) for _, p in s.parts), default=0)
         cars = int(self.worktime.total // s.line.takt_s) + s.line.stations + longest_lead + 2
         rng = stream(s.seed, self.replication, "sequence")
         return draw_sequence(rng, list(s.line.models.values()), cars)
@@ -76,7 +75,7 @@ class Plant:
         unload = s.plant.unload_min if supplier.unload_min is None else supplier.unload_min
         return SupplierContext(
             index=index, name=supplier.name, up=up, fleet=Pool(supplier.trucks),
-            roads=Roads([w for w in self.windows if w.kind != "supplier_down" and w.affects(supplier)]),
+            roads=Roads([w for w in self.windows if w.affects(supplier)]),
             travel=LognormalFactor(stream(s.seed, rep, f"travel:{supplier.name}"), supplier.travel_cv),
             one_way_s=supplier.one_way_h * 3600.0, one_way_km=supplier.one_way_km,
             load_s=supplier.load_min * 60.0, unload_s=unload * 60.0,
@@ -98,12 +97,9 @@ class Plant:
             offset=s.line.stations - part.station, line_stations=s.line.stations, takt_s=s.line.takt_s,
             supplier=supplier_ctx,
         )
-        ctx.shipper = Shipper(ctx, self.docks, part.per_truck, part.dispatch_max_wait_min * 60.0)
-        if isinstance(part, JisPart):
-            loop = JisLoop(ctx, part.rack_size, part.build_s, s.broadcast_of(part))
-        else:
-            loop = KanbanLoop(ctx, part.pack_size, part.cards)
-        ctx.shipper.deliver, ctx.shipper.first_car = loop.deliver, loop.first_car
+        loop = loop_class(part).build(ctx, part, s)
+        # the loop ships only once the line runs, so its shipper can come after it, built with its callbacks
+        ctx.shipper = Shipper(ctx, self.docks, part.per_truck, part.dispatch_max_wait_min * 60.0, loop)
         self.shippers.append(ctx.shipper)
         self.loops.append(loop)
 

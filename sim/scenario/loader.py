@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
@@ -17,13 +17,14 @@ from sim.errors import ScenarioError
 from sim.scenario.checks import cross_check
 from sim.scenario.overrides import apply_override
 from sim.scenario.paths import child_type, keys_of, unknown_key
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Disruption, Part, Scenario
 from sim.scenario.yamltext import _Loader, read_yaml_file
 
 __all__ = ["apply_override", "deep_merge", "load_scenario", "resolve_file", "scenario_from_dict", "_Loader"]
 
-_TAGS = {"jis", "kanban", "road", "road_closed", "supplier_down", "function-after", "int", "dict[str,int]",
-         "constrained-int", "dict[str,constrained-int]"}
+_UNION_TAGS = {tag for union, field in ((Part, "mode"), (Disruption, "kind"))  # "jis", "road_closed", ...
+               for cls in get_args(get_args(union)[0]) for tag in get_args(cls.model_fields[field].annotation)}
+_TAGS = _UNION_TAGS | {"function-after", "int", "dict[str,int]", "constrained-int", "dict[str,constrained-int]"}
 MAX_EXTENDS = 16  # files in one extends: chain (a variant of a variant of ... is rarely 3 deep)
 
 

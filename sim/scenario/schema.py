@@ -160,6 +160,11 @@ class JisPart(_PartBase):
     def per_truck(self) -> int:
         return self.racks_per_truck
 
+    @property
+    def load_size(self) -> int:
+        """Units in one load (a rack)."""
+        return self.rack_size
+
 
 class KanbanPart(_PartBase):
     """A part pulled by ``cards`` kanban cards, one per container of ``pack_size`` units."""
@@ -172,6 +177,11 @@ class KanbanPart(_PartBase):
     @property
     def per_truck(self) -> int:
         return self.packs_per_truck
+
+    @property
+    def load_size(self) -> int:
+        """Units in one load (a pack)."""
+        return self.pack_size
 
 
 Part = Annotated[Union[JisPart, KanbanPart], Field(discriminator="mode")]

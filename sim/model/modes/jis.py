@@ -15,10 +15,32 @@ once: a *partial rack* (in deliveries.csv, a load with fewer units than racks ×
 from __future__ import annotations
 
 from sim.model.context import PartContext
+from sim.model.loop import mode
+from sim.scenario.schema import JisPart, Scenario
 
 
+@mode(JisPart)
 class JisLoop:
     """One JIS part: call-off by rack, sequenced build, in-order availability at the line."""
+
+    @classmethod
+    def build(cls, ctx: PartContext, part: JisPart, scenario: Scenario) -> "JisLoop":
+        return cls(ctx, part.rack_size, part.build_s, scenario.broadcast_of(part))
+
+    @staticmethod
+    def cars_ahead(scenario: Scenario, part: JisPart) -> int:
+        """Car ``k`` is called off ``broadcast`` cars before it enters station 1."""
+        return scenario.broadcast_of(part)
+
+    @staticmethod
+    def nominal_extra_s(part: JisPart) -> float:
+        """Building a whole rack, one unit after the other."""
+        return part.rack_size * part.build_s
+
+    @staticmethod
+    def walks_cars(scenario: Scenario, part: JisPart) -> bool:
+        """A build slower than takt for some car is computed car by car (see ``_build``)."""
+        return max(part.usage_of(m) for m in scenario.line.models) * part.build_s > scenario.line.takt_s
 
     def __init__(self, ctx: PartContext, rack_size: int, build_s: float, broadcast: int):
         self.ctx, self.rack, self.build_s = ctx, rack_size, build_s

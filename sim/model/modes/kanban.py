@@ -9,10 +9,29 @@ which cycle the next container empties.
 from __future__ import annotations
 
 from sim.model.context import PartContext
+from sim.model.loop import mode
+from sim.scenario.schema import KanbanPart, Scenario
 
 
+@mode(KanbanPart)
 class KanbanLoop:
     """One kanban part: card release at the line, delivery of packs by truck."""
+
+    @classmethod
+    def build(cls, ctx: PartContext, part: KanbanPart, scenario: Scenario) -> "KanbanLoop":
+        return cls(ctx, part.pack_size, part.cards)
+
+    @staticmethod
+    def cars_ahead(scenario: Scenario, part: KanbanPart) -> int:
+        return 0  # packs serve whichever cars come: the sequence beyond the line is never read
+
+    @staticmethod
+    def nominal_extra_s(part: KanbanPart) -> float:
+        return 0.0  # packs ship from finished stock
+
+    @staticmethod
+    def walks_cars(scenario: Scenario, part: KanbanPart) -> bool:
+        return False  # one wake per container
 
     def __init__(self, ctx: PartContext, pack_size: int, cards: int):
         self.ctx, self.pack = ctx, pack_size
