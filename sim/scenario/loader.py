@@ -18,9 +18,9 @@ from sim.scenario.checks import cross_check
 from sim.scenario.overrides import apply_override
 from sim.scenario.paths import child_type, keys_of, unknown_key
 from sim.scenario.schema import Scenario
-from sim.scenario.yamltext import _Loader, read_yaml_file
+from sim.scenario.yamltext import read_yaml_file
 
-__all__ = ["apply_override", "deep_merge", "load_scenario", "resolve_file", "scenario_from_dict", "_Loader"]
+__all__ = ["apply_override", "deep_merge", "load_scenario", "resolve_file", "scenario_from_dict"]
 
 _TAGS = {"jis", "kanban", "road", "road_closed", "supplier_down", "function-after", "int", "dict[str,int]",
          "constrained-int", "dict[str,constrained-int]"}
