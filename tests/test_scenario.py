@@ -799,6 +799,28 @@ def test_a_key_written_twice_is_an_error(tmp_path):
     assert "'name' appears twice" in info.value.problem and "line 2" in info.value.problem
 
 
+@pytest.mark.usefixtures("yaml_loader")
+def test_yaml_merge_keys_work_and_a_key_twice_is_still_refused(tmp_path):
+    """``<<:`` lays a mapping under another, the keys written beside it winning (days 2 over 5,
+    warm-up 1 from the merge); the check for keys written twice used to refuse every merge key."""
+    merged = TINY_YAML.replace("horizon: {days: 2}", "horizon: {<<: {days: 5, warmup_days: 1}, days: 2}")
+    sc = load_scenario(write(tmp_path, merged, "merge.yaml"))
+    assert (sc.horizon.days, sc.horizon.warmup_days) == (2, 1)
+    twice = TINY_YAML.replace("horizon: {days: 2}", "horizon: {<<: {days: 5}, days: 2, days: 3}")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(tmp_path, twice, "twice.yaml"))
+    assert "'days' appears twice" in info.value.problem
+
+
+@pytest.mark.usefixtures("yaml_loader")
+def test_a_list_as_a_key_is_one_line(tmp_path):
+    """A list as a mapping key (``? [1, 2]``) used to escape as a Python TypeError (a traceback)."""
+    path = write(tmp_path, "name: x\n? [1, 2]\n: pair\n", "key.yaml")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert info.value.problem == "not valid YAML: line 2, column 3: found unhashable key"
+
+
 def test_set_creates_a_missing_section(tiny_file):
     sc = load_scenario(tiny_file, overrides=["calendar.workdays=[mon, tue]"])
     assert sc.calendar.workdays == ("mon", "tue")

@@ -32,7 +32,7 @@ TRICKY = {
     "dates": "a: 2024-03-01\nb: 2024-03-01 12:00:00\n",
     "quoted and tagged": "a: '1'\nb: \"2\"\nc: !!str 3\nd: !!float 4\ne: \"t\\tab \\u00e9\"\nf: 'it''s'\n",
     "block scalars": "a: |\n  one\n  two\nb: >-\n  folded\n  text\n\nc: x\n",
-    "anchors": "base: &b {x: 1, y: [1, 2]}\nagain: *b\n",
+    "anchors and merge": "base: &b {x: 1, y: [1, 2]}\nthis: {<<: *b, y: 3}\nagain: *b\n",
     "flow and block": "a: [1, {b: 2, c: [3, 4]}, 'x']\nd:\n- e: 1\n  f:\n  - 2\n  - 3\n- [g, h]\n",
     "explicit key": "? a\n: pair\n? b\n",
     "unicode and comments": "name: Zhāngjiākǒu 张家口  # the plant\nnote: \"café\"\n",

@@ -33,8 +33,15 @@ class _Strict:
     def construct_mapping(self, node, deep=False):
         seen = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # <<: *base, merged by the safe loader itself
+                key = "<<"
+            else:
+                key = self.construct_object(key_node, deep=deep)
+            try:
+                twice = key in seen
+            except TypeError:  # a list as a key (? [1, 2]): the safe loader refuses it in its own words
+                continue
+            if twice:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"the key {key!r} appears twice in one mapping", key_node.start_mark)
             seen.add(key)
