@@ -73,7 +73,8 @@ def difference(base: RunData, other: RunData, get, figure: str, per_day: bool = 
 
 
 def welch(a: np.ndarray, b: np.ndarray, figure: str) -> Difference:
-    """Unpaired difference of means with Welch's 95 % interval."""
+    """Unpaired difference of means with Welch's 95 % interval: half-width t975(df) x se, where
+    se^2 = va/na + vb/nb and df is the Welch-Satterthwaite degrees of freedom (not whole)."""
     na, nb = len(a), len(b)
     va, vb = (a.var(ddof=1) if na > 1 else math.nan), (b.var(ddof=1) if nb > 1 else math.nan)
     se2 = va / na + vb / nb
@@ -81,7 +82,7 @@ def welch(a: np.ndarray, b: np.ndarray, figure: str) -> Difference:
         half = 0.0 if se2 == 0 else math.nan
     else:
         df = se2**2 / ((va / na) ** 2 / (na - 1) + (vb / nb) ** 2 / (nb - 1))
-        half = t975(max(1, int(df))) * math.sqrt(se2)
+        half = t975(df) * math.sqrt(se2)  # df is not whole: rounding it down widened the interval
     return Difference(figure, float(b.mean() - a.mean()), half, False, min(na, nb))
 
 

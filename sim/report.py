@@ -1,31 +1,50 @@
 """Self-contained HTML reports: one file with the KPIs, the plots (embedded as PNG data URIs), the
 top stoppage causes, the scenario and the provenance of the run. No script and no network access:
 the file can be mailed, archived, or opened from a USB stick.
+
+The markup lives in jinja2 templates shipped in ``sim/templates``; this module turns a run or a
+comparison into the plain strings and numbers they show. Templates escape every value on output
+(autoescape), so a name or description a planner typed is shown as text, never read as markup; an
+undefined value is an error, not an empty cell (StrictUndefined).
 """
 
 from __future__ import annotations
 
 import base64
-import html
+import functools
+from dataclasses import dataclass
 from pathlib import Path
+
+import jinja2
 
 from sim.plots import PLOTS
 from sim.results import scenario_yaml
 from sim.rundata import RunData
 
-CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1200px;color:#222;padding:0 1rem}
-h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2rem}
-table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem} td,th{border:1px solid #ddd;padding:.25rem .6rem}
-th{background:#f4f4f4;text-align:left} td.n{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:1rem 0} figure img{max-width:100%;border:1px solid #eee} figcaption{color:#555;font-size:.9rem}
-pre{background:#f8f8f8;padding:.8rem;overflow:auto;font-size:.8rem} .muted{color:#666}
-.better{color:#1a7f37} .worse{color:#b42318}
-"""
+
+@dataclass(frozen=True)
+class Figure:
+    """One embedded picture: its name, its caption and its PNG as a ``data:`` URI."""
+
+    name: str
+    caption: str
+    src: str
+
+    @classmethod
+    def from_png(cls, name: str, png: Path, caption: str) -> "Figure":
+        return cls(name, caption, "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii"))
 
 
-def esc(value) -> str:
-    return html.escape(str(value), quote=True)
+@functools.cache
+def _templates() -> jinja2.Environment:
+    """The report templates (built once per process, on first use)."""
+    return jinja2.Environment(loader=jinja2.PackageLoader("sim", "templates"), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def render(template: str, **values) -> str:
+    """The page ``template`` (a file in ``sim/templates``) filled with ``values``."""
+    return _templates().get_template(template).render(**values)
 
 
 def number(value, digits: int = 1) -> str:
@@ -36,31 +55,11 @@ def number(value, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
-def table(header: list[str], rows: list[list], numeric_from: int = 1) -> str:
-    head = "".join(f"<th>{esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(
-        f'<td class="n">{c}</td>' if i >= numeric_from else f"<td>{c}</td>" for i, c in enumerate(row)) + "</tr>"
-        for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def kpi_rows(summary: dict) -> list[list[str]]:
+    return [[k, number(v["mean"]), number(v["ci95"])] for k, v in summary["kpis"].items()]
 
 
-def figure(name: str, png: Path, caption: str) -> str:
-    data = base64.b64encode(png.read_bytes()).decode("ascii")
-    return (f'<figure data-figure="{esc(name)}"><img alt="{esc(name)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{esc(caption)}</figcaption></figure>")
-
-
-def page(title: str, kind: str, body: str) -> str:
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>'
-            f'<body data-report="{kind}">{body}</body></html>')
-
-
-def kpi_rows(summary: dict) -> list[list]:
-    return [[esc(k), number(v["mean"]), number(v["ci95"])] for k, v in summary["kpis"].items()]
-
-
-def cause_rows(summary: dict, top: int = 10) -> list[list]:
+def cause_rows(summary: dict, top: int = 10) -> list[list[str]]:
     """The largest causes of each kind; each kind adds up to the stoppage minutes (the rest of a long
     list in one row; ``none``: no disruption in reach)."""
     rows = []
@@ -69,7 +68,7 @@ def cause_rows(summary: dict, top: int = 10) -> list[list]:
         entries = sorted((e for e in entries if e[0] > 0), key=lambda e: -e[0])
         for minutes, name, v in entries[:top]:
             label = "none (no disruption in reach)" if kind == "by_disruption" and name == "none" else name
-            rows.append([kind.removeprefix("by_"), esc(label), number(minutes), number(v["stoppage_min"]["ci95"]),
+            rows.append([kind.removeprefix("by_"), label, number(minutes), number(v["stoppage_min"]["ci95"]),
                          number(v["stoppages"]["mean"])])
         if len(entries) > top:
             rest = entries[top:]
@@ -78,37 +77,34 @@ def cause_rows(summary: dict, top: int = 10) -> list[list]:
     return rows
 
 
-def provenance(run: RunData) -> str:
-    m = run.manifest
-    rows = [["scenario hash", esc(m.get("scenario_hash", ""))], ["sim version", esc(m.get("sim_version", ""))],
-            ["git commit", esc(m.get("git_commit") or "–")], ["seed", esc(m.get("seed"))],
-            ["replications", esc(m.get("replications"))],
-            ["horizon", f"{esc(m.get('horizon_days'))} days, warm-up {esc(m.get('warmup_days'))} days cut"],
-            ["created (UTC)", esc(m.get("created_utc", ""))], ["command", esc(" ".join(m.get("command") or []))],
-            ["packages", esc(", ".join(f"{k} {v}" for k, v in (m.get("packages") or {}).items()))]]
-    return table(["", ""], rows, numeric_from=99)
+def provenance_rows(manifest: dict) -> list[list[str]]:
+    m = manifest
+    return [["scenario hash", m.get("scenario_hash", "")], ["sim version", m.get("sim_version", "")],
+            ["git commit", m.get("git_commit") or "–"], ["seed", m.get("seed")],
+            ["replications", m.get("replications")],
+            ["horizon", f"{m.get('horizon_days')} days, warm-up {m.get('warmup_days')} days cut"],
+            ["created (UTC)", m.get("created_utc", "")], ["command", " ".join(m.get("command") or [])],
+            ["packages", ", ".join(f"{k} {v}" for k, v in (m.get("packages") or {}).items())]]
+
+
+def _count(n: float, unit: str) -> str:
+    """``2 days``, ``1 day``, ``0.5 days``."""
+    return f"{n:g} {unit}{'' if n == 1 else 's'}"
 
 
 def run_report(run: RunData) -> str:
     """The HTML of one run's report; the plots must already be in ``run.folder/plots``."""
     sc = run.scenario
-    figures = "".join(figure(name, run.folder / "plots" / f"{name}.png", caption)
-                      for name, (_, caption) in PLOTS.items() if (run.folder / "plots" / f"{name}.png").exists())
-    resolved = scenario_yaml(sc)
-    body = (
-        f"<h1>{esc(sc.name)}</h1><p class='muted'>{esc(sc.description)}</p>"
-        f"<p>{sc.replications} replication{'' if sc.replications == 1 else 's'} × {sc.horizon.days:g} "
-        f"day{'' if sc.horizon.days == 1 else 's'} (first {sc.horizon.warmup_days:g} "
-        f"day{'' if sc.horizon.warmup_days == 1 else 's'} cut as warm-up), {len(sc.suppliers)} suppliers, {len(sc.parts)} parts. Figures are means over replications "
-        f"with the half-width of the 95 % confidence interval.</p>"
-        f"<h2>Key figures</h2>{table(['KPI', 'mean', '± 95 % CI'], kpi_rows(run.summary))}"
-        f"<h2>Top stoppage causes</h2>"
-        + (table(["cause", "name", "stoppage min", "± 95 % CI", "stoppages"], cause_rows(run.summary), numeric_from=2)
-           if cause_rows(run.summary) else "<p>No supply stoppage in the measured window.</p>")
-        + f"<h2>Plots</h2>{figures}<h2>Provenance</h2>{provenance(run)}"
-        f"<h2>Scenario (resolved)</h2><details><summary>scenario.yaml</summary><pre>{esc(resolved)}</pre></details>"
-    )
-    return page(f"sim report: {sc.name}", "run", body)
+    pngs = {name: (run.folder / "plots" / f"{name}.png", caption) for name, (_, caption) in PLOTS.items()}
+    extent = (f"{_count(sc.replications, 'replication')} × {_count(sc.horizon.days, 'day')} (first "
+              f"{_count(sc.horizon.warmup_days, 'day')} cut as warm-up), {len(sc.suppliers)} suppliers, "
+              f"{len(sc.parts)} parts")
+    return render(
+        "run.html.j2", title=f"sim report: {sc.name}", kind="run", name=sc.name, description=sc.description,
+        extent=extent, kpis=kpi_rows(run.summary), causes=cause_rows(run.summary),
+        figures=[Figure.from_png(name, png, caption) for name, (png, caption) in pngs.items() if png.exists()],
+        provenance=provenance_rows(run.manifest),
+        scenario_yaml=scenario_yaml(sc))
 
 
 def write_run_report(folder: str | Path, run: RunData | None = None) -> Path:
@@ -126,31 +122,24 @@ def _diff_cell(d: dict) -> str:
     return f"{number(d['mean'])} ± {number(d['ci95'])}{mark}"
 
 
+def _difference_section(entry: dict) -> dict:
+    """One run against the base: its sentence, KPIs per day and the 15 largest supplier changes."""
+    return {"scenario": entry["scenario"], "sentence": entry["sentence"],
+            "per_day": [[k, _diff_cell(v)] for k, v in entry["kpis_per_day"].items()],
+            "suppliers": [[s["supplier"], number(s["base_min_per_day"], 2), number(s["other_min_per_day"], 2),
+                           _diff_cell(s["difference"])] for s in entry["suppliers"][:15]]}
+
+
 def compare_report(runs: list[RunData], result: dict, plots: dict[str, tuple[Path, str]]) -> str:
     """The HTML of a comparison: KPIs per run, differences to the first run, supplier changes, plots."""
-    names = [esc(r.scenario.name) for r in runs]
-    rows = []
-    for k in runs[0].summary["kpis"]:
-        if k in result["runs"][0]["kpis"]:
-            rows.append([esc(k)] + [f"{number(r['kpis'][k]['mean'])} ± {number(r['kpis'][k]['ci95'])}"
-                                    for r in result["runs"]])
-    body = [f"<h1>Comparison of {len(runs)} runs</h1>",
-            "<p>Base run: " + names[0] + ". Differences are other − base, mean ± half-width of the 95 % interval; "
-            "* marks a difference whose interval excludes zero.</p>",
-            "<h2>Key figures per run window</h2>", table(["KPI", *names], rows)]
-    for entry in result["differences"]:
-        body.append(f"<h2>{esc(entry['scenario'])} against {names[0]}</h2><p><strong>{esc(entry['sentence'])}</strong></p>")
-        per_day = [[esc(k), _diff_cell(v)] for k, v in entry["kpis_per_day"].items()]
-        body.append(table(["per day of window", "difference"], per_day))
-        sup = [[esc(s["supplier"]), number(s["base_min_per_day"], 2), number(s["other_min_per_day"], 2),
-                _diff_cell(s["difference"])] for s in entry["suppliers"][:15]]
-        if sup:
-            body.append("<p>Stoppage minutes per day by supplier, largest change first:</p>")
-            body.append(table(["supplier", f"{names[0]}", esc(entry["scenario"]), "difference"], sup))
-    body.append("<h2>Plots</h2>")
-    body += [figure(name, png, caption) for name, (png, caption) in plots.items()]
-    prov = [[esc(r["scenario"]), esc(r["folder"]), esc(r["seed"]), esc(r["replications"]), number(r["window_days"]),
-             esc((r["scenario_hash"] or "")[:16])] for r in result["runs"]]
-    body.append("<h2>Provenance</h2>" + table(["scenario", "folder", "seed", "replications", "window days",
-                                                 "scenario hash"], prov, numeric_from=99))
-    return page("sim comparison: " + " vs ".join(r.scenario.name for r in runs), "compare", "".join(body))
+    kpis = [[k] + [f"{number(r['kpis'][k]['mean'])} ± {number(r['kpis'][k]['ci95'])}" for r in result["runs"]]
+            for k in runs[0].summary["kpis"] if k in result["runs"][0]["kpis"]]
+    provenance = [[r["scenario"], r["folder"], r["seed"], r["replications"], number(r["window_days"]),
+                   (r["scenario_hash"] or "")[:16]] for r in result["runs"]]
+    return render(
+        "compare.html.j2", title="sim comparison: " + " vs ".join(r.scenario.name for r in runs), kind="compare",
+        runs=[{"name": r.scenario.name, "description": r.scenario.description} for r in runs],
+        names=[r.scenario.name for r in runs], base=runs[0].scenario.name, kpis=kpis,
+        differences=[_difference_section(entry) for entry in result["differences"]],
+        figures=[Figure.from_png(name, png, caption) for name, (png, caption) in plots.items()],
+        provenance=provenance)

@@ -37,25 +37,30 @@ def fake_run(stoppage: list[float], seed: int = 1, days: float = 1.0) -> RunData
 
 
 def test_paired_difference_matches_a_hand_computation():
-    """Differences 3, 2, 6: mean 11/3, sd sqrt(13/3) = 2.0817, t(2) = 4.303, half-width
-    4.303 x 2.0817 / sqrt(3) = 5.172."""
+    """Differences 3, 2, 6: mean 11/3, sd sqrt(13/3) = 2.0817, t(2) = 4.3027 (for 2 degrees of
+    freedom t_0.975 = sqrt(2) x (0.95 / sqrt(1 - 0.95^2)) = 4.30265 exactly), half-width
+    4.30265 x 2.0817 / sqrt(3) = 5.1711."""
     a, b = fake_run([10, 12, 14]), fake_run([13, 14, 20])
     assert paired(a, b)
     d = difference(a, b, kpi("stoppage_min"), "stoppage_min")
     assert d.paired and d.n == 3
     assert d.mean == pytest.approx(11 / 3)
-    assert d.ci95 == pytest.approx(4.303 * math.sqrt(13 / 3) / math.sqrt(3), rel=1e-4)
+    t2 = 0.95 * math.sqrt(2) / math.sqrt(1 - 0.95**2)
+    assert d.ci95 == pytest.approx(t2 * math.sqrt(13 / 3) / math.sqrt(3), abs=1e-9)
+    assert d.ci95 == pytest.approx(5.1711, abs=1e-4)
 
 
 def test_unpaired_difference_uses_welch():
-    """Seeds differ: variances 4 and 43/3, se^2 = 4/3 + 43/9 = 6.111; Welch df = 3.04 -> t(3) = 3.182;
-    half-width 3.182 x 2.4721 = 7.866."""
+    """Seeds differ: variances 4 and 43/3, se^2 = 4/3 + 43/9 = 55/9 = 6.1111; Welch df =
+    (55/9)^2 / ((4/3)^2/2 + (43/9)^2/2) = 6050/1993 = 3.0356 (not rounded down to 3);
+    t_0.975(3.0356) = 3.1614 (between t(4) = 2.7764 and t(3) = 3.1824; its density is checked in
+    test_stats.py); half-width 3.1614 x 2.4721 = 7.8152 (the old table's t(3) = 3.182 gave 7.866)."""
     a, b = fake_run([10, 12, 14], seed=1), fake_run([13, 14, 20], seed=2)
     assert not paired(a, b)
     d = difference(a, b, kpi("stoppage_min"), "stoppage_min")
     assert not d.paired
     assert d.mean == pytest.approx(11 / 3)
-    assert d.ci95 == pytest.approx(3.182 * math.sqrt(4 / 3 + 43 / 9), rel=1e-4)
+    assert d.ci95 == pytest.approx(7.8152, abs=1e-4)
     assert "independent runs" in sentence(a, b)
 
 

@@ -17,12 +17,14 @@ from sim.scenario import load_scenario
 
 GOLDEN = Path(__file__).parent / "data" / "golden.yaml"
 PNG = b"\x89PNG\r\n\x1a\n"
+HOSTILE = 'description=<script>console.error("not escaped")</script> "&<>'
 
 
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser")
-    a = save(run(load_scenario(GOLDEN, ["replications=2"]), workers=1), out=root / "a")
+    # a description that would log a console error (a problem) if the report did not escape it
+    a = save(run(load_scenario(GOLDEN, ["replications=2", HOSTILE]), workers=1), out=root / "a")
     b = save(run(load_scenario(GOLDEN, ["replications=2", "suppliers.seats.distance_km=9"]), workers=1), out=root / "b")
     return root, a, b
 

@@ -18,9 +18,9 @@ from sim.scenario.checks import cross_check
 from sim.scenario.overrides import apply_override
 from sim.scenario.paths import child_type, keys_of, unknown_key
 from sim.scenario.schema import Disruption, Part, Scenario
-from sim.scenario.yamltext import _Loader, read_yaml_file
+from sim.scenario.yamltext import read_yaml_file
 
-__all__ = ["apply_override", "deep_merge", "load_scenario", "resolve_file", "scenario_from_dict", "_Loader"]
+__all__ = ["apply_override", "deep_merge", "load_scenario", "resolve_file", "scenario_from_dict"]
 
 _UNION_TAGS = {tag for union, field in ((Part, "mode"), (Disruption, "kind"))  # "jis", "road_closed", ...
                for cls in get_args(get_args(union)[0]) for tag in get_args(cls.model_fields[field].annotation)}
