@@ -27,12 +27,13 @@ def _replication(stoppage_min: float, disruptions: dict) -> dict:
 
 def test_summary_rows_keep_their_names_and_station_and_average_the_figures():
     """Two replications with 10 and 30 stoppage minutes: mean 20, half-width t(0.975, 1) x s / sqrt 2
-    = 12.706 x 14.142... / 1.414... = 12.706 x 10 = 127.06. The row keeps the supplier, the mode and
+    = 12.7062 x 14.142... / 1.414... = 12.7062 x 10 = 127.062 (t(0.975, 1) = tan(0.475 pi) = 12.70620...).
+    The row keeps the supplier, the mode and
     the station as they are (not averaged, not dropped)."""
     out = summarize([_replication(10.0, {}), _replication(30.0, {})])
     row = out["by_part"]["bolt"]
     assert (row["supplier"], row["mode"], row["station"]) == ("bolts", "kanban", 3)
-    assert row["stoppage_min"]["mean"] == 20.0 and math.isclose(row["stoppage_min"]["ci95"], 127.06)
+    assert row["stoppage_min"]["mean"] == 20.0 and math.isclose(row["stoppage_min"]["ci95"], 10 * math.tan(0.475 * math.pi))
     assert set(row) == {"supplier", "mode", "station", "stoppage_min", "stoppages", "trips", "truck_km",
                         "stock_mean", "stock_peak", "stock_min", "kanban_lead_min_mean"}
     assert set(out["by_supplier"]["bolts"]) == {"stoppage_min", "stoppages", "trips", "truck_km"}
