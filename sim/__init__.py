@@ -5,13 +5,12 @@ The Python API a notebook needs::
     import sim
     scenario = sim.load_scenario("scenarios/nanshan.yaml", overrides=["replications=3"])
     result = sim.run(scenario)            # typed RunResult, nothing written
-    result.summary["kpis"]["stoppage_min"]
-    folder = sim.save(result)             # results/<name>/<run-id>/
+    result.summary.kpis["stoppage_min"]  # Stat(mean=..., ci95=..., n=3)
+    folder = sim.save(result)             # results/<name>/<run-id>/, with plots and report
 """
 
-__version__ = "0.1.0"
-
 from sim.errors import ResultsError, ScenarioError, SimError  # noqa: E402
+from sim.version import __version__  # noqa: E402
 
 __all__ = ["ResultsError", "Scenario", "ScenarioError", "SimError", "__version__", "load_scenario", "run", "save"]
 
@@ -24,6 +23,6 @@ def __getattr__(name):  # lazy: `import sim` (and so the CLI's start, when Ctrl-
         from sim.runner import run
         return run
     if name == "save":
-        from sim.results import save
-        return save
+        from sim.app import save_run
+        return save_run
     raise AttributeError(name)

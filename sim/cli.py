@@ -23,6 +23,7 @@ try:  # Ctrl-C while these load (most of the first second) gets the one line too
     from typer.core import TyperCommand, TyperGroup
 
     from sim.errors import Interrupted, SimError
+    from sim.kpis import mean_and_ci as figures, plus_minus
 except KeyboardInterrupt:
     sys.stderr.write("interrupted: nothing was written\n")  # INTERRUPTED, not defined yet
     raise SystemExit(130) from None
@@ -134,51 +135,29 @@ def _count(n: float, word: str) -> str:
     return f"{n:,g} {word}{'' if n == 1 else 's'}"
 
 
-def _decimals(x: float, significant: int) -> int:
-    return min(4, max(0, significant - 1 - math.floor(math.log10(abs(x)))))
-
-
-def figures(mean, ci) -> tuple[str, str]:
-    """A mean and its 95 % half-width as text, to the same decimals: those of two significant
-    digits of the half-width, or of four of the mean when there is none (0 to 4 decimals,
-    thousands separated, whole numbers without decimals); a half-width of exactly 0 is "0". An
-    undefined figure (the half-width of a single replication, a mean of nothing) is "–". Every
-    figure the CLI prints goes through this."""
-    defined = [isinstance(v, (int, float)) and math.isfinite(v) for v in (mean, ci)]
-    if defined[1] and ci > 0:
-        digits = _decimals(ci, 2)
-    elif defined[0] and mean != 0 and not float(mean).is_integer():
-        digits = _decimals(mean, 4)
-    else:
-        digits = 0
-    text = tuple(f"{v:,.{digits}f}" if ok else "–" for v, ok in zip((mean, ci), defined))
-    return text[0], "0" if defined[1] and ci == 0 else text[1]
-
-
-def plus_minus(mean, ci) -> str:
-    return " ± ".join(figures(mean, ci))
-
-
-def kpi_table(summary: dict, title: str) -> Table:
+def kpi_table(summary, title: str) -> Table:
+    """Every run KPI of a :class:`~sim.results.RunSummary`, its unit, mean and 95 % half-width."""
+    from sim.kpis import REGISTRY
     table = Table(title=title, title_justify="left")
     table.add_column("KPI")
+    table.add_column("unit")
     table.add_column("mean", justify="right")
     table.add_column("± 95 % CI", justify="right")
-    for name, stat in summary["kpis"].items():
-        table.add_row(name, *figures(stat["mean"], stat["ci95"]))
+    for name, stat in summary.kpis.items():
+        table.add_row(name, REGISTRY[name].unit, *figures(stat.mean, stat.ci95))
     return table
 
 
-def causes_table(summary: dict, top: int = 8) -> Table | None:
+def causes_table(summary, top: int = 8) -> Table | None:
     """The largest stoppage causes of each kind; each kind's minutes add up to the run's stoppage
     minutes (the rest of a long list in one row, stoppages near no disruption as ``none``)."""
     rows = []
     for kind in ("by_supplier", "by_part", "by_disruption"):
-        for name, row in summary[kind].items():
-            minutes = row["stoppage_min"]["mean"] or 0.0
+        for name, row in summary.table(kind).items():
+            minutes = row["stoppage_min"].mean
             if minutes > 0:
                 label = "none (no disruption in reach)" if kind == "by_disruption" and name == "none" else name
-                rows.append((minutes, kind.removeprefix("by_"), label, row["stoppage_min"]["ci95"]))
+                rows.append((minutes, kind.removeprefix("by_"), label, row["stoppage_min"].ci95))
     if not rows:
         return None
     table = Table(title="Top stoppage causes (mean minutes per replication)", title_justify="left")
@@ -193,9 +172,9 @@ def causes_table(summary: dict, top: int = 8) -> Table | None:
     return table
 
 
-@app.command()
+@app.command("run")
 @planner_errors
-def run(
+def run_command(
     scenario: ScenarioArgument,
     set_: SetOption = None,
     days: DaysOption = None,
@@ -212,21 +191,21 @@ def run(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from sim.results import check_target, save
-    from sim.runner import run as run_scenario
+    from sim.app import run_and_save
     from sim.scenario import load_scenario
 
     _check_workers(workers)
     sc = load_scenario(scenario, _overrides(set_, **{"horizon.days": days, "replications": replications, "seed": seed}))
     _warn(sc)
-    check_target(sc, out_dir)
     with Progress(TextColumn("{task.description}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(f"{sc.name}: replications", total=sc.replications)
-        result = run_scenario(sc, workers=workers, progress=lambda done, n: bar.update(task, completed=done),
-                              force=force)
-        bar.update(task, description="writing results")
-        folder = save(result, out=out_dir, argv=["sim", *sys.argv[1:]], plots=plots)
+
+        def progress(done: int, n: int) -> None:
+            bar.update(task, completed=done, description=f"{sc.name}: replications" if done < n else "writing results")
+
+        result, folder = run_and_save(sc, out=out_dir, workers=workers, progress=progress, force=force, plots=plots,
+                                      argv=["sim", *sys.argv[1:]])
     try:
         title = (f"{sc.name}: {_count(sc.replications, 'replication')} × {_count(sc.horizon.days, 'day')} "
                  f"(warm-up {sc.horizon.warmup_days:g} d cut)")
@@ -240,9 +219,9 @@ def run(
         raise Interrupted(f"the run folder {folder} is complete and kept") from None
 
 
-@app.command()
+@app.command("validate")
 @planner_errors
-def validate(scenario: ScenarioArgument, set_: SetOption = None):
+def validate_command(scenario: ScenarioArgument, set_: SetOption = None):
     """Check a scenario file (after extends and --set) without running it."""
     from sim.scenario import load_scenario
     from sim.workload import WorkLimitError, check_work
@@ -258,9 +237,9 @@ def validate(scenario: ScenarioArgument, set_: SetOption = None):
               f"{_count(sc.replications, 'replication')} × {_count(sc.horizon.days, 'day')}", soft_wrap=True)
 
 
-@app.command()
+@app.command("diff")
 @planner_errors
-def diff(
+def diff_command(
     old: Annotated[Path, typer.Argument(metavar="OLD", help="Scenario YAML file to compare from.")],
     new: Annotated[Path, typer.Argument(metavar="NEW", help="Scenario YAML file to compare with it.")],
 ):
@@ -272,9 +251,9 @@ def diff(
         out.print(line, soft_wrap=True)
 
 
-@app.command()
+@app.command("compare")
 @planner_errors
-def compare(
+def compare_command(
     run_dirs: Annotated[list[Path], typer.Argument(metavar="RUN_DIR",
                                                    help="Two or more run folders; the first is the base.")],
     out_dir: Annotated[Optional[Path], typer.Option(
@@ -285,9 +264,9 @@ def compare(
 
     The folder (--out DIR, or one under results/compare/) must not exist yet.
     """
-    from sim.compare import write_comparison
+    from sim.app import write_comparison
     result, folder = write_comparison(run_dirs, out=out_dir)
-    for warning in result["warnings"]:
+    for warning in result.warnings:
         err.print(f"warning: {warning}", soft_wrap=True)
     try:
         _print_comparison(result)
@@ -296,45 +275,46 @@ def compare(
         raise Interrupted(f"the comparison folder {folder} is complete and kept") from None
 
 
-def _print_comparison(result: dict) -> None:
-    names = [r["scenario"] for r in result["runs"]]
+def _print_comparison(result) -> None:
+    from sim.kpis import REGISTRY
+    names = [r.scenario for r in result.runs]
     table = Table(title="KPIs per run window (mean ± 95 % CI)", title_justify="left")
     table.add_column("KPI")
     for name in names:
         table.add_column(name, justify="right")
-    for k in result["runs"][0]["kpis"]:
-        table.add_row(k, *[plus_minus(r["kpis"][k]["mean"], r["kpis"][k]["ci95"]) for r in result["runs"]])
+    for k in result.runs[0].kpis:
+        table.add_row(k, *[plus_minus(r.kpis[k].mean, r.kpis[k].ci95) for r in result.runs])
     out.print(table)
-    for entry in result["differences"]:
-        out.print(entry["sentence"], soft_wrap=True)
-        diff = Table(title=f"{entry['scenario']} − {names[0]}, per day of window", title_justify="left")
-        for col in ("figure", "difference", "± 95 % CI", "paired"):
-            diff.add_column(col, justify="left" if col == "figure" else "right")
-        for k, d in entry["kpis_per_day"].items():
-            diff.add_row(k, *figures(d["mean"], d["ci95"]), "yes" if d["paired"] else "no")
+    for entry in result.differences:
+        out.print(entry.sentence, soft_wrap=True)
+        diff = Table(title=f"{entry.scenario} − {names[0]}, per day of window", title_justify="left")
+        for col in ("figure", "unit", "difference", "± 95 % CI", "paired"):
+            diff.add_column(col, justify="left" if col in ("figure", "unit") else "right")
+        for k, d in entry.kpis_per_day.items():
+            diff.add_row(k, REGISTRY[k].per_day_unit, *figures(d.mean, d.ci95), "yes" if d.paired else "no")
         out.print(diff)
-        changes = [s for s in entry["suppliers"] if s["difference"]["mean"] != 0][:8]
+        changes = [s for s in entry.suppliers if s.difference.mean != 0][:8]
         if changes:
             sup = Table(title="Largest changes by supplier (stoppage min/day)", title_justify="left")
-            for col in ("supplier", names[0], entry["scenario"], "difference ± 95 % CI"):
+            for col in ("supplier", names[0], entry.scenario, "difference ± 95 % CI"):
                 sup.add_column(col, justify="left" if col == "supplier" else "right")
             for s in changes:
-                d = s["difference"]
-                base, other = (figures(s[k], d["ci95"])[0] for k in ("base_min_per_day", "other_min_per_day"))
-                sup.add_row(s["supplier"], base, other, plus_minus(d["mean"], d["ci95"]))
+                d = s.difference
+                base, other = (figures(v, d.ci95)[0] for v in (s.base_min_per_day, s.other_min_per_day))
+                sup.add_row(s.supplier, base, other, plus_minus(d.mean, d.ci95))
             out.print(sup)
 
 
-@app.command()
+@app.command("plot")
 @planner_errors
-def plot(
+def plot_command(
     run_dir: Annotated[Path, typer.Argument(metavar="RUN_DIR", help="A run folder written by sim run.")],
     out_dir: Annotated[Optional[Path], typer.Option(
         "--out", metavar="DIR", help="A new folder for plots/ and report.html (default: the run folder itself, "
                                      "replacing its plots).")] = None,
 ):
     """Redraw the plots and report.html of a run folder from its tables (no re-run)."""
-    from sim.plots import redraw
+    from sim.app import redraw
     try:
         paths = redraw(run_dir, out=out_dir)
     except KeyboardInterrupt:
@@ -352,11 +332,26 @@ SchedulerOption = Annotated[Optional[str], typer.Option(
     help="A Dask scheduler address tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786) to run the points on; default: "
          "$SIM_DASK_SCHEDULER, else local processes. It is checked within $SIM_DASK_CONNECT_TIMEOUT (10s) "
          "before anything is written.")]
+DetailOption = Annotated[bool, typer.Option(
+    "--detail", help="Keep every point's event tables (Parquet) too; by default a point keeps its summary and "
+                     "the small CSV tables.")]
+SCHEDULER_ENV, TIMEOUT_ENV = "SIM_DASK_SCHEDULER", "SIM_DASK_CONNECT_TIMEOUT"
 
 
-@app.command()
+def _cluster(scheduler: str | None) -> dict:
+    """Where points run: --scheduler, else $SIM_DASK_SCHEDULER (else local processes), and how long
+    to wait for it, $SIM_DASK_CONNECT_TIMEOUT. The environment is read here and nowhere else."""
+    import os
+
+    from sim.cluster import connect_timeout
+    address = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    return {"scheduler": address,
+            "connect_timeout_s": connect_timeout(os.environ.get(TIMEOUT_ENV), TIMEOUT_ENV) if address else None}
+
+
+@app.command("sweep")
 @planner_errors
-def sweep(
+def sweep_command(
     scenario: Annotated[Path, typer.Argument(metavar="SCENARIO",
                                              help="Scenario YAML file (its sweep: block is used too).")],
     vary: VaryOption = None,
@@ -368,6 +363,7 @@ def sweep(
     workers: WorkersOption = None,
     plots: PlotsOption = True,
     scheduler: SchedulerOption = None,
+    detail: DetailOption = False,
     expect: Annotated[Optional[list[str]], typer.Option(
         metavar="'KPI nondecreasing|nonincreasing in KEY.PATH'",
         help="A relation that must hold (a reversal significant at 95 % exits 1), checked for spelling before "
@@ -380,7 +376,8 @@ def sweep(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from sim.sweep import run_sweep
+    from sim.app import sweep
+    from sim.kpis import PRIMARY, names as names_of
     _check_workers(workers)
     sets = _overrides(set_, **{"horizon.days": days, "replications": replications, "seed": seed})
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -391,21 +388,21 @@ def sweep(
             bar.update(task, completed=done, total=total,
                        description=f"sweep points ({skipped} already done)" if skipped else "sweep points")
 
-        result = run_sweep(scenario, vary or [], sets, expect=expect or [], out=out_dir, workers=workers,
-                           scheduler=scheduler, progress=progress, plots=plots, force=force)
+        result = sweep(scenario, vary or [], sets, expect=expect or [], out=out_dir, workers=workers,
+                       progress=progress, plots=plots, detail=detail, force=force, **_cluster(scheduler))
     names = list(result.axes)
     table = Table(title=f"{len(result.points)} points ({result.ran} run now), mean ± 95 % CI", title_justify="left")
     for n in names:
         table.add_column(".".join(n.split(".")[-2:]), justify="right")
-    for k in ("stoppage_min", "supply_availability", "truck_km"):
+    shown = names_of("run", PRIMARY)
+    for k in shown:
         table.add_column(k, justify="right")
     by_point: dict[str, dict] = {}
     for row in result.rows:
         by_point.setdefault(row["point"], {**{n: row[n] for n in names}})[row["kpi"]] = row
     for entry in by_point.values():
         table.add_row(*[str(entry[n]) for n in names],
-                      *[plus_minus(entry[k]["mean"], entry[k]["ci95"])
-                        for k in ("stoppage_min", "supply_availability", "truck_km")])
+                      *[plus_minus(entry[k]["mean"], entry[k]["ci95"]) for k in shown])
     out.print(table)
     out.print(f"sweep: {result.folder}", soft_wrap=True)
     for expectation, problems in result.expectations:
@@ -425,9 +422,9 @@ SIZE_HELP = ("Find the smallest (or --largest) value of a knob that meets a targ
              "--out DIR.")
 
 
-@app.command(help=SIZE_HELP)
+@app.command("size", help=SIZE_HELP)
 @planner_errors
-def size(
+def size_command(
     scenario: ScenarioArgument,
     knob: Annotated[str, typer.Option(
         metavar="KEY.PATH", help="The key path to size, e.g. suppliers.moulding-exterior.parts.underbody-panel.cards.")],
@@ -448,9 +445,11 @@ def size(
     workers: WorkersOption = None,
     plots: PlotsOption = True,
     scheduler: SchedulerOption = None,
+    detail: DetailOption = False,
     force: ForceOption = False,
 ):
-    from sim.size import Target, size as find
+    from sim.app import size
+    from sim.size import Target
     _check_workers(workers)
     sets = _overrides(set_, **{"horizon.days": days, "replications": replications, "seed": seed})
 
@@ -458,8 +457,8 @@ def size(
         mark = "meets" if e["met"] else "misses"
         err.print(f"  {knob} = {e['value']}: {plus_minus(e['mean'], e['ci95'])} ({mark})")
 
-    result = find(scenario, knob, Target.parse(target), lo, hi, largest=largest, overrides=sets, out=out_dir,
-                  workers=workers, scheduler=scheduler, progress=progress, plots=plots, force=force)
+    result = size(scenario, knob, Target.parse(target), lo, hi, largest=largest, overrides=sets, out=out_dir,
+                  workers=workers, progress=progress, plots=plots, detail=detail, force=force, **_cluster(scheduler))
     which = "largest" if largest else "smallest"
     if result.answer is None:
         tried = [e["value"] for e in result.evidence]
@@ -469,3 +468,23 @@ def size(
         out.print(f"{which} {knob} meeting {result.target} with 95 % confidence: {result.answer} "
                   f"({len(result.evidence)} points run)", highlight=False)
     out.print(f"evidence: {result.folder}", highlight=False, soft_wrap=True)
+
+
+@app.command("export")
+@planner_errors
+def export_command(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN_DIR", help="A run folder written by sim run.")],
+    csv: Annotated[bool, typer.Option("--csv", help="Write the event tables as CSV (the only format for now).")] = False,
+    out_dir: Annotated[Optional[Path], typer.Option(
+        "--out", metavar="DIR", help="A new folder for the CSV files (default: RUN_DIR/csv, replaced whole).")] = None,
+):
+    """Write a run folder's event tables (tables/*.parquet) as CSV, for a spreadsheet or another tool."""
+    from sim.store import export_csv
+    if not csv:
+        raise SimError("say which format: sim export RUN_DIR --csv")
+    try:
+        folder, files = export_csv(run_dir, out=out_dir)
+    except KeyboardInterrupt:
+        raise Interrupted("nothing was written" if out_dir is not None else
+                          f"{run_dir}/csv is as it was") from None
+    out.print(f"{len(files)} tables written in {folder}: {', '.join(f.name for f in files)}", soft_wrap=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import os
 import re
 import socket
 import struct
@@ -37,16 +36,16 @@ class SchedulerError(SimError):
     """No usable Dask scheduler at the address given."""
 
 
-def connect_timeout(text: str | None = None) -> float:
-    """Seconds to wait for a scheduler: ``SIM_DASK_CONNECT_TIMEOUT`` (``10s``, ``500ms``, ``1min``
-    or plain seconds; default 10 s, at most 600 s). Raises SchedulerError on anything else."""
-    text = os.environ.get(TIMEOUT_ENV) if text is None else text
+def connect_timeout(text: str | None, where: str = TIMEOUT_ENV) -> float:
+    """Seconds to wait for a scheduler, from ``text`` (``10s``, ``500ms``, ``1min`` or plain
+    seconds; None or blank: the default 10 s; at most 600 s); ``where`` names the setting in the
+    SchedulerError raised on anything else."""
     if text is None or not text.strip():
         return DEFAULT_TIMEOUT_S
     m = _DURATION.match(text)
     seconds = float(m.group(1)) * _UNIT_S[m.group(2)] if m else 0.0
     if not 0 < seconds <= MAX_TIMEOUT_S:
-        raise SchedulerError(f"{TIMEOUT_ENV}={text!r}: give a duration above 0 and up to {MAX_TIMEOUT_S:g} s, "
+        raise SchedulerError(f"{where}={text!r}: give a duration above 0 and up to {MAX_TIMEOUT_S:g} s, "
                              "e.g. 10s or 500ms")
     return seconds
 
@@ -63,9 +62,9 @@ def parse_address(address: str) -> tuple[str, int]:
 
 def check_scheduler(address: str, timeout: float | None = None) -> str:
     """Make sure a Dask scheduler answers at ``address`` within ``timeout`` seconds (default
-    :func:`connect_timeout`); returns the address. Raises SchedulerError ("no Dask scheduler at
+    :data:`DEFAULT_TIMEOUT_S`); returns the address. Raises SchedulerError ("no Dask scheduler at
     ADDRESS (why)") otherwise; nothing else is left open."""
-    timeout = connect_timeout() if timeout is None else timeout
+    timeout = DEFAULT_TIMEOUT_S if timeout is None else timeout
     host, port = parse_address(address)
     address = address.strip()
     deadline = time.monotonic() + timeout
@@ -87,7 +86,7 @@ def client(address: str, timeout: float | None = None):
         from dask.distributed import Client
     except ImportError:
         raise SchedulerError("--scheduler needs dask.distributed: pip install -e \".[dask]\"") from None
-    timeout = connect_timeout() if timeout is None else timeout
+    timeout = DEFAULT_TIMEOUT_S if timeout is None else timeout
     check_scheduler(address, timeout)
     try:
         return Client(address, timeout=timeout)

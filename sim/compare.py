@@ -11,26 +11,19 @@ compare.
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from sim import kpis
 from sim.errors import ResultsError
-from sim.plots.style import save
-from sim.report import compare_report
-from sim.folders import new_folder
-from sim.results import json_ready, scenario_hash
-from sim.rundata import RunData
+from sim.results import Stat, json_ready
 from sim.stats import mean_ci, t975
+from sim.store import RunRecord, scenario_hash
 
-HEADLINE = ("stoppage_min", "stoppages", "supply_availability", "run_ratio", "lost_cars", "cars_built", "breakdown_min",
-            "truck_trips", "truck_km")
-PER_DAY = {"stoppage_min": "min/day", "stoppages": "stops/day", "lost_cars": "cars/day", "cars_built": "cars/day",
-           "breakdown_min": "min/day", "truck_trips": "trips/day", "truck_km": "km/day"}
+HEADLINE = kpis.names("run", kpis.HEADLINE)  # the KPIs a comparison sets side by side
 
 
 @dataclass(frozen=True)
@@ -48,28 +41,20 @@ class Difference:
         return math.isfinite(self.ci95) and abs(self.mean) > self.ci95
 
 
-def window_days(run: RunData) -> float:
-    return run.scenario.horizon.days - run.scenario.horizon.warmup_days
-
-
-def paired(base: RunData, other: RunData) -> bool:
+def paired(base: RunRecord, other: RunRecord) -> bool:
     """Common random numbers: the same seed and the same replications."""
     return (base.manifest.get("seed") == other.manifest.get("seed")
             and base.manifest.get("replications") == other.manifest.get("replications"))
 
 
-def values(run: RunData, get, per_day: bool) -> np.ndarray:
-    """One figure per replication, ``get`` picking it from a replication's summary."""
-    x = np.array([get(r) for r in run.summary["per_replication"]], dtype=float)
-    return x / window_days(run) if per_day else x
-
-
-def difference(base: RunData, other: RunData, get, figure: str, per_day: bool = False) -> Difference:
-    a, b = values(base, get, per_day), values(other, get, per_day)
+def difference(base: RunRecord, other: RunRecord, path: str, per_day: bool = False) -> Difference:
+    """The difference of figure ``path`` (``stoppage_min``, ``by_supplier.x.stoppage_min``):
+    replication by replication when the runs are paired, else Welch's."""
+    a, b = base.summary.values(path, per_day), other.summary.values(path, per_day)
     if paired(base, other):
         stat = mean_ci(b - a)
-        return Difference(figure, stat["mean"], stat["ci95"], True, stat["n"])
-    return welch(a, b, figure)
+        return Difference(path, stat["mean"], stat["ci95"], True, stat["n"])
+    return welch(a, b, path)
 
 
 def welch(a: np.ndarray, b: np.ndarray, figure: str) -> Difference:
@@ -86,30 +71,38 @@ def welch(a: np.ndarray, b: np.ndarray, figure: str) -> Difference:
     return Difference(figure, float(b.mean() - a.mean()), half, False, min(na, nb))
 
 
-def kpi(name: str):
-    return lambda r: r["kpis"][name]
+def supplier_stoppage(name: str) -> str:
+    """The path of a supplier's stoppage minutes."""
+    return f"by_supplier.{name}.stoppage_min"
 
 
-def supplier_stoppage(name: str):
-    return lambda r: r["by_supplier"].get(name, {}).get("stoppage_min", 0.0)
+@dataclass(frozen=True)
+class SupplierChange:
+    """One supplier's stoppage min/day in the base run, in the other, and the difference."""
+
+    supplier: str
+    base_min_per_day: float
+    other_min_per_day: float
+    difference: Difference
 
 
-def supplier_differences(base: RunData, other: RunData) -> list[tuple[str, float, float, Difference]]:
-    """Per supplier: base and other stoppage min/day and their difference, largest change first."""
-    names = list(dict.fromkeys([*base.summary["by_supplier"], *other.summary["by_supplier"]]))
+def supplier_differences(base: RunRecord, other: RunRecord) -> list[SupplierChange]:
+    """Per supplier that stopped either line: both runs' stoppage min/day and their difference,
+    largest change first."""
+    names = list(dict.fromkeys([*base.summary.by_supplier, *other.summary.by_supplier]))
     rows = []
     for name in names:
-        d = difference(base, other, supplier_stoppage(name), name, per_day=True)
-        a = values(base, supplier_stoppage(name), True).mean()
-        b = values(other, supplier_stoppage(name), True).mean()
+        path = supplier_stoppage(name)
+        a = float(base.summary.values(path, True).mean())
+        b = float(other.summary.values(path, True).mean())
         if a or b:
-            rows.append((name, float(a), float(b), d))
-    return sorted(rows, key=lambda r: -abs(r[3].mean))
+            rows.append(SupplierChange(name, a, b, difference(base, other, path, per_day=True)))
+    return sorted(rows, key=lambda r: -abs(r.difference.mean))
 
 
-def sentence(base: RunData, other: RunData) -> str:
+def sentence(base: RunRecord, other: RunRecord) -> str:
     """The headline in words: how much more or less the other run stops, per day, with its interval."""
-    d = difference(base, other, kpi("stoppage_min"), "stoppage_min", per_day=True)
+    d = difference(base, other, "stoppage_min", per_day=True)
     how = (f"paired over {d.n} common-seed replication{'' if d.n == 1 else 's'}" if d.paired else
            "independent runs (different seeds or replications), Welch interval")
     if not math.isfinite(d.ci95):
@@ -120,10 +113,10 @@ def sentence(base: RunData, other: RunData) -> str:
             f"{base.scenario.name} ({how}){verdict}.")
 
 
-def identical_scenarios(runs: list[RunData]) -> list[str]:
+def identical_scenarios(runs: list[RunRecord]) -> list[str]:
     """One sentence per group of runs whose resolved scenarios are identical (same scenario hash,
     seed and replications included): such runs differ by nothing a comparison could attribute."""
-    groups: dict[str, list[RunData]] = {}
+    groups: dict[str, list[RunRecord]] = {}
     for r in runs:
         groups.setdefault(r.manifest.get("scenario_hash") or scenario_hash(r.scenario), []).append(r)
     return [f"{_listed([str(r.folder) for r in same])} ran identical resolved scenarios (scenario hash "
@@ -135,53 +128,68 @@ def _listed(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def comparison(runs: list[RunData]) -> dict:
-    """Everything ``sim compare`` reports, as a JSON-ready dict."""
+@dataclass(frozen=True)
+class RunFacts:
+    """One run of a comparison: where it is, what it ran, and its headline KPIs."""
+
+    folder: str
+    scenario: str
+    seed: int | None
+    replications: int | None
+    window_days: float
+    scenario_hash: str | None
+    kpis: dict[str, Stat]
+
+
+@dataclass(frozen=True)
+class RunDifference:
+    """One run against the base: the sentence, each headline KPI's difference (per run window and
+    per day of window for totals) and the suppliers whose stoppage changed."""
+
+    scenario: str
+    folder: str
+    paired: bool
+    sentence: str
+    kpis: dict[str, Difference]
+    kpis_per_day: dict[str, Difference]
+    suppliers: list[SupplierChange]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Everything ``sim compare`` reports."""
+
+    runs: list[RunFacts]
+    differences: list[RunDifference]
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The ``compare.json`` document."""
+        return json_ready({
+            "runs": [{**asdict(r), "kpis": {k: s.to_json() for k, s in r.kpis.items()}} for r in self.runs],
+            "differences": [asdict(d) for d in self.differences], "warnings": list(self.warnings)})
+
+
+def comparison(runs: list[RunRecord]) -> Comparison:
+    """Compare runs: the first is the base. ResultsError with fewer than two."""
+    if len(runs) < 2:
+        raise ResultsError("compare needs at least two run folders")
     base = runs[0]
-    out = {"runs": [{"folder": str(r.folder), "scenario": r.scenario.name, "seed": r.manifest.get("seed"),
-                     "replications": r.manifest.get("replications"), "window_days": window_days(r),
-                     "scenario_hash": r.manifest.get("scenario_hash"),
-                     "kpis": {k: r.summary["kpis"][k] for k in HEADLINE}} for r in runs],
-           "differences": [], "warnings": identical_scenarios(runs)}
+    facts = [RunFacts(str(r.folder), r.scenario.name, r.manifest.get("seed"), r.manifest.get("replications"),
+                      r.summary.days, r.manifest.get("scenario_hash"), {k: r.summary.kpis[k] for k in HEADLINE})
+             for r in runs]
+    differences = []
     for other in runs[1:]:
-        entry = {"scenario": other.scenario.name, "folder": str(other.folder), "paired": paired(base, other),
-                 "sentence": sentence(base, other), "kpis": {}, "kpis_per_day": {}, "suppliers": []}
-        for k in HEADLINE:
-            entry["kpis"][k] = difference(base, other, kpi(k), k).__dict__
-            if k in PER_DAY:
-                entry["kpis_per_day"][k] = difference(base, other, kpi(k), k, per_day=True).__dict__
-        for name, a, b, d in supplier_differences(base, other):
-            entry["suppliers"].append({"supplier": name, "base_min_per_day": a, "other_min_per_day": b,
-                                       "difference": d.__dict__})
-        out["differences"].append(entry)
-    return out
+        differences.append(RunDifference(
+            other.scenario.name, str(other.folder), paired(base, other), sentence(base, other),
+            {k: difference(base, other, k) for k in HEADLINE},
+            {k: difference(base, other, k, per_day=True) for k in HEADLINE if kpis.kpi(k).summed},
+            supplier_differences(base, other)))
+    return Comparison(facts, differences, identical_scenarios(runs))
 
 
-def write_comparison(folders: list, out: str | Path | None = None, root: str | Path = "results") -> tuple[dict, Path]:
-    """Compare run folders and write compare.json, plots and compare.html into a new folder
-    (atomically, like a run folder). Returns (comparison, folder)."""
-    from sim.plots import comparison as cplots  # imports this module: loaded on use
-
+def open_runs(folders: list[str | Path]) -> list[RunRecord]:
+    """The run folders to compare (at least two), read."""
     if len(folders) < 2:
         raise ResultsError("compare needs at least two run folders")
-    runs = [RunData.load(f) for f in folders]
-    result = comparison(runs)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    final = Path(out) if out is not None else Path(root) / "compare" / f"{stamp}-{'-vs-'.join(r.scenario.name for r in runs)[:80]}"
-    folder = new_folder(final, unique=out is None)  # two compares in one second get -2
-    with folder as tmp:
-        figures = {"kpis": (cplots.kpis(runs), "Headline KPIs per run, per day of measured window, mean ± 95 % CI."),
-                   "supplier_stoppage": (cplots.supplier_stoppage_by_run(runs),
-                                         "Stoppage minutes per day caused by each supplier, one bar per run."),
-                   "stock_overlay": (cplots.stock_overlay(runs), "Line-side stock of the base run's most critical "
-                                     "parts, every run overlaid (replication 0).")}
-        for i, other in enumerate(runs[1:], start=1):
-            figures[f"supplier_changes_{i}"] = (cplots.supplier_changes(runs[0], other),
-                                                f"Change in stoppage min/day per supplier, {other.scenario.name} − "
-                                                f"{runs[0].scenario.name}, with its 95 % interval.")
-        pngs = {}
-        for name, (fig, caption) in figures.items():
-            pngs[name] = (save(fig, tmp / "plots", name)[0], caption)
-        (tmp / "compare.json").write_text(json.dumps(json_ready(result), indent=1, allow_nan=False), encoding="utf-8")
-        (tmp / "compare.html").write_text(compare_report(runs, result, pngs), encoding="utf-8")
-    return result, folder.final
+    return [RunRecord.open(f) for f in folders]

@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
+from sim import kpis
 from sim.errors import SimError, did_you_mean
-from sim.metrics import KPIS
-from sim.results import read_run
 from sim.stats import mean_ci
+from sim.store import read_summary
+
+KPIS = kpis.names("run")
 
 _FORM = re.compile(r"^\s*(\S+)\s+(nondecreasing|nonincreasing)\s+in\s+(\S+)\s*$")
 _EXAMPLE = "'stoppage_min nondecreasing in suppliers.front-seats.distance_km'"
@@ -71,6 +71,5 @@ class Expectation:
                                     + (f" ({where})" if where else "") + f": {d['mean']:+.2f} ± {d['ci95']:.2f}")
         return problems
 
-    def _per_replication(self, run_folder: Path) -> np.ndarray:
-        summary, _ = read_run(run_folder)
-        return np.array([r["kpis"][self.kpi] for r in summary["per_replication"]], dtype=float)
+    def _per_replication(self, run_folder: Path):
+        return read_summary(run_folder).values(self.kpi)

@@ -20,17 +20,12 @@ from functools import cached_property
 import numpy as np
 
 from sim.calendar import DAY_S, WorkTime, shifts_on_days
-from sim.model.disruptions import declared_windows
+from sim.disruptions import declared_windows
 from sim.model.loop import loop_class
 from sim.recorder import Tables
-from sim.scenario.schema import JisPart, Scenario
-from sim.stats import mean_ci
-
-KPIS = ("cars_built", "cars_planned", "run_ratio", "stoppages", "stoppage_min", "supply_availability", "lost_cars",
-        "breakdown_min", "truck_trips", "truck_km")
-PART_METRICS = ("stoppage_min", "stoppages", "trips", "truck_km", "stock_mean", "stock_peak", "stock_min",
-                "jis_margin_min_p5", "jis_margin_min_mean", "jis_margin_min_min", "kanban_lead_min_mean")
-SUPPLIER_METRICS = ("stoppage_min", "stoppages", "trips", "truck_km")
+from sim import kpis
+from sim.results import ReplicationMetrics, Row
+from sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
@@ -228,18 +223,67 @@ def jis_margins(frame: Frame, tables: Tables, part: int, starts: np.ndarray, sto
     return (need - trips["unloaded"]) / 60.0
 
 
-def measure(frame: Frame, tables: Tables) -> dict:
-    """Every KPI of one replication, with per-part, per-supplier and per-disruption tables."""
+class Reading:
+    """One replication's tables read once for the figures and the event tables alike: cycle times,
+    the stoppages in the window, and the trips grouped by part."""
+
+    def __init__(self, frame: Frame, tables: Tables):
+        self.frame, self.tables = frame, tables
+        self.starts, self.ends = cycle_times(frame, tables)
+        self.stops = stoppage_table(frame, tables)
+        n = len(frame.parts)
+        trips = tables.trips
+        self.in_window = (trips["depart"] >= frame.start) & (trips["depart"] < frame.end)
+        self.by_part, self.held = PerPart(trips["part"], n), PerPart(self.stops["part_index"], n)
+
+    @cached_property
+    def margins(self) -> np.ndarray:
+        """Per trip: its JIS margin in minutes (see :func:`jis_margins`); NaN for a kanban part's
+        trip, one unloaded before the window, or one whose need is unknown."""
+        frame, trips = self.frame, self.tables.trips
+        margin = np.full(len(trips), np.nan)
+        for p, (_, part) in enumerate(frame.parts):
+            if part.mode == "jis":
+                rows = self.by_part[p]
+                mine = rows[trips["unloaded"][rows] >= frame.start]
+                margin[mine] = jis_margins(frame, self.tables, p, self.starts, self.stops, trips[rows], self.held[p])
+        return margin
+
+
+
+def _jis_figures(reading: Reading, p: int, rows: np.ndarray) -> dict[str, float]:
+    m = reading.margins[rows]
+    m = m[~np.isnan(m)]
+    if not len(m):
+        return {"jis_margin_min_p5": float("nan"), "jis_margin_min_mean": float("nan"),
+                "jis_margin_min_min": float("nan")}
+    return {"jis_margin_min_p5": float(np.percentile(m, 5)), "jis_margin_min_mean": float(m.mean()),
+            "jis_margin_min_min": float(m.min())}
+
+
+def _kanban_figures(reading: Reading, p: int, rows: np.ndarray) -> dict[str, float]:
+    trips = reading.tables.trips[rows[reading.in_window[rows]]]
+    lead = (trips["unloaded"] - trips["released"]) / 60.0  # card released to unloaded
+    return {"kanban_lead_min_mean": float(lead.mean()) if len(lead) else float("nan")}
+
+
+# A delivery mode's own figures of a part, by mode name: (reading, part index, the part's trip rows)
+# -> figures named in the KPI registry. A mode without figures of its own needs no entry.
+MODE_FIGURES = {"jis": _jis_figures, "kanban": _kanban_figures}
+
+
+def measure(frame: Frame, tables: Tables, replication: int = 0, reading: Reading | None = None) -> ReplicationMetrics:
+    """Every KPI of one replication, with per-part, per-supplier and per-disruption rows."""
+    reading = reading or Reading(frame, tables)
     scenario, takt = frame.scenario, frame.scenario.line.takt_s
-    starts, ends = cycle_times(frame, tables)
-    stops = stoppage_table(frame, tables)
+    starts, ends, stops = reading.starts, reading.ends, reading.stops
     bd = tables.breakdowns
     breakdown_s = frame.clip_w(frame.worktime.work_array(bd["start"]), frame.worktime.work_array(bd["end"]))
-    trips = tables.trips[(tables.trips["depart"] >= frame.start) & (tables.trips["depart"] < frame.end)]
+    trips = tables.trips[reading.in_window]
     stoppage_s = float(stops["minutes"].sum() * 60.0)
     working = frame.working_s
     built, planned = int(((ends > frame.start) & (ends <= frame.end)).sum()), working / takt
-    kpis = {
+    values = {
         "cars_built": built,
         "cars_planned": planned,
         "run_ratio": built / planned if planned > 0 else float("nan"),  # supply stops and breakdowns
@@ -251,75 +295,134 @@ def measure(frame: Frame, tables: Tables) -> dict:
         "truck_trips": int(len(trips)),
         "truck_km": float(trips["km"].sum()),
     }
+    run_kpis = {k: values[k] for k in kpis.names("run")}
     n = len(frame.parts)
     stop_min = np.bincount(stops["part_index"], weights=stops["minutes"], minlength=n).tolist()
     stop_count = np.bincount(stops["part_index"], minlength=n).tolist()
     trip_count = np.bincount(trips["part"], minlength=n).tolist()
     trip_km = np.bincount(trips["part"], weights=trips["km"], minlength=n).tolist()
-    all_trips, held = PerPart(tables.trips["part"], n), PerPart(stops["part_index"], n)
-    window_trips = PerPart(trips["part"], n)
     by_part = {}
     for p, (supplier, part) in enumerate(frame.parts):
-        row = {"supplier": supplier.name, "mode": part.mode, "station": part.station,
-               "stoppage_min": stop_min[p], "stoppages": stop_count[p], "trips": trip_count[p], "truck_km": trip_km[p]}
-        mine = tables.trips[all_trips[p]]
-        row.update(stock_stats(frame, *stock_series(frame, tables, p, starts, mine)))
-        if isinstance(part, JisPart):
-            m = jis_margins(frame, tables, p, starts, stops, mine, held[p])
-            m = m[~np.isnan(m)]
-            row.update({"jis_margin_min_p5": float(np.percentile(m, 5)) if len(m) else float("nan"),
-                        "jis_margin_min_mean": float(m.mean()) if len(m) else float("nan"),
-                        "jis_margin_min_min": float(m.min()) if len(m) else float("nan")})
-        else:
-            mine_t = trips[window_trips[p]]
-            lead = (mine_t["unloaded"] - mine_t["released"]) / 60.0
-            row["kanban_lead_min_mean"] = float(lead.mean()) if len(lead) else float("nan")
-        by_part[part.name] = row
+        figures = {"stoppage_min": stop_min[p], "stoppages": stop_count[p], "trips": trip_count[p],
+                   "truck_km": trip_km[p]}
+        rows = reading.by_part[p]
+        figures.update(stock_stats(frame, *stock_series(frame, tables, p, starts, tables.trips[rows])))
+        own = MODE_FIGURES.get(part.mode)
+        if own is not None:
+            figures.update(own(reading, p, rows))
+        by_part[part.name] = Row({"supplier": supplier.name, "mode": part.mode, "station": part.station}, figures)
     by_supplier = {}
     for s in scenario.suppliers:
         rows = [by_part[p.name] for p in s.parts]
-        by_supplier[s.name] = {k: sum(r[k] for r in rows) for k in SUPPLIER_METRICS}
-    by_disruption = {}
+        by_supplier[s.name] = Row({}, {k: sum(r[k] for r in rows) for k in kpis.names("supplier")})
+    by_disruption: dict[str, dict] = {}
     for label, minutes in zip(stops["disruption"].tolist(), stops["minutes"].tolist()):
         entry = by_disruption.setdefault(label or "none", {"stoppage_min": 0.0, "stoppages": 0})
         entry["stoppage_min"] += minutes
         entry["stoppages"] += 1
-    return {"kpis": kpis, "by_part": by_part, "by_supplier": by_supplier, "by_disruption": by_disruption}
+    return ReplicationMetrics(replication, run_kpis, by_part, by_supplier,
+                              {k: Row({}, v) for k, v in by_disruption.items()})
 
 
-def upgrade_summary(summary: dict) -> dict:
-    """A summary.json written before ``availability`` became ``supply_availability`` and
-    ``run_ratio`` was added, brought up to date in place (for plots, compare and sweep caches)."""
-    reps = summary.get("per_replication", [])
-    for kpis in [summary.get("kpis", {})] + [r.get("kpis", {}) for r in reps]:
-        if "availability" in kpis:
-            kpis["supply_availability"] = kpis.pop("availability")
-    if reps and "run_ratio" not in summary.get("kpis", {"run_ratio": None}):
-        for r in reps:
-            k = r["kpis"]
-            k["run_ratio"] = k["cars_built"] / k["cars_planned"] if k["cars_planned"] else None
-        summary["kpis"]["run_ratio"] = mean_ci([r["kpis"]["run_ratio"] for r in reps])
-    return summary
+# --- event tables: what a run folder keeps of each replication, one row per event ----------------------
+
+def _names(objects) -> np.ndarray:
+    return np.array([o.name for o in objects], dtype=object)
 
 
-def summarize(per_rep: list[dict]) -> dict:
-    """Mean and 95 % CI across replications of every KPI and every per-part/supplier figure."""
-    def over(get):
-        return mean_ci([get(r) for r in per_rep])
+def stoppage_rows(frame: Frame, reading: Reading) -> dict[str, np.ndarray]:
+    """Supply stoppages inside the window: when, how many working minutes, which part held the
+    line, its station and supplier, and the disruption it is attributed to ("" for none)."""
+    st = reading.stops
+    return {"start_s": st["start"], "end_s": st["end"], "minutes": st["minutes"], "station": st["station"],
+            "part": st["part"], "supplier": st["supplier"], "disruption": st["disruption"]}
 
-    out = {"kpis": {k: over(lambda r, k=k: r["kpis"][k]) for k in KPIS}}
-    for table, metrics in (("by_part", PART_METRICS), ("by_supplier", SUPPLIER_METRICS)):
-        out[table] = {}
-        for name, first in per_rep[0][table].items():
-            row = {k: v for k, v in first.items() if isinstance(v, str) or k == "station"}
-            for k in metrics:
-                if k in first:
-                    row[k] = over(lambda r, k=k, name=name: r[table][name][k])
-            out[table][name] = row
-    labels = sorted({label for r in per_rep for label in r["by_disruption"]})
-    out["by_disruption"] = {
-        label: {k: over(lambda r, k=k, label=label: r["by_disruption"].get(label, {}).get(k, 0.0))
-                for k in ("stoppage_min", "stoppages")}
-        for label in labels
+
+def delivery_rows(frame: Frame, reading: Reading) -> dict[str, np.ndarray]:
+    """Every truck load delivered, as the phases of its trip: the need arose (``released_s``: a
+    kanban card released, a JIS rack's last call-off), the load was ready ``ready_min`` later, held
+    ``held_min`` until the truck left (``depart_s``), travelled ``travel_min`` (of which
+    ``delay_min`` disruptions), waited ``dock_wait_min`` for a dock, unloaded in ``unload_min`` (done
+    at ``unloaded_s``) and the truck was back ``return_min`` later. Line-side units of the part just
+    before and after the unload (NaN after the window's end) and, for JIS, the margin. Rows part by
+    part (scenario order), each part's in unload order."""
+    tables, trips = reading.tables, reading.tables.trips
+    parts = _names(p for _, p in frame.parts)
+    before, after = np.full(len(trips), np.nan), np.full(len(trips), np.nan)
+    for p in range(len(frame.parts)):
+        rows = reading.by_part[p]
+        _, level, at = stock_steps(frame, tables, p, reading.starts, trips[rows])
+        inside = trips["unloaded"][rows] <= frame.end
+        level_after = level[at[inside]]  # the level right after this delivery
+        after[rows[inside]] = level_after
+        before[rows[inside]] = level_after - trips["units"][rows[inside]]
+
+    def minutes(a: str, b: str) -> np.ndarray:
+        return (trips[b] - trips[a]) / 60.0
+
+    columns = {
+        "supplier": _names(frame.scenario.suppliers)[trips["supplier"]], "part": parts[trips["part"]],
+        "truck": trips["truck"], "items": trips["items"], "units": trips["units"], "km": trips["km"],
+        "released_s": trips["released"], "depart_s": trips["depart"], "unloaded_s": trips["unloaded"],
+        "ready_min": minutes("released", "ready"), "held_min": minutes("ready", "depart"),
+        "travel_min": minutes("depart", "arrive"), "delay_min": trips["delay_s"] / 60.0,
+        "dock_wait_min": minutes("arrive", "dock"), "unload_min": minutes("dock", "unloaded"),
+        "return_min": minutes("unloaded", "returned"), "jis_margin_min": reading.margins,
+        "stock_before": before, "stock_after": after,
     }
+    # part by part, each in unload order: a part's history reads down, and the store compresses a
+    # column of one part's similar numbers far better (a third smaller) than the trips interleaved
+    order = np.lexsort((trips["unloaded"], trips["part"]))
+    return {name: values[order] for name, values in columns.items()}
+
+
+def breakdown_rows(frame: Frame, reading: Reading) -> dict[str, np.ndarray]:
+    """Line breakdowns: the cycle, when (clock s) and the repair's working minutes."""
+    bd = reading.tables.breakdowns
+    return {"cycle": bd["cycle"], "start_s": bd["start"], "end_s": bd["end"], "repair_min": bd["repair_w"] / 60.0}
+
+
+def shift_rows(frame: Frame, reading: Reading) -> dict[str, np.ndarray]:
+    """Cars planned and built per shift (the window's first and last shifts cut)."""
+    t = shift_table(frame, reading.ends)
+    return {"shift": t["shift"], "start_s": t["start"], "end_s": t["end"], "planned": t["planned"],
+            "built": t["built"]}
+
+
+def downtime_rows(frame: Frame, reading: Reading) -> dict[str, np.ndarray]:
+    """Sampled supplier breakdown windows (declared disruptions are in the scenario)."""
+    d = reading.tables.supplier_down
+    return {"supplier": _names(frame.scenario.suppliers)[d["supplier"].astype(np.int64)], "start_s": d["start"],
+            "end_s": d["end"], "minutes": (d["end"] - d["start"]) / 60.0}
+
+
+# name -> rows of one replication; the run folder's tables, in this order
+EVENT_TABLES = {"stoppages": stoppage_rows, "deliveries": delivery_rows, "breakdowns": breakdown_rows,
+                "shifts": shift_rows, "downtime": downtime_rows}
+
+
+def event_digits(column: str) -> int | None:
+    """Decimals an event table keeps of a column: clock seconds to 0.1 s and minutes to 0.001 min
+    (full precision made a run folder's tables three times larger and told a planner nothing more);
+    other numbers as they are. The figures are computed before this, at full precision."""
+    if column.endswith("_s"):
+        return 1
+    if column.endswith("_min") or column == "minutes":
+        return 3
+    return None
+
+
+def _kept(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    out = {}
+    for name, values in columns.items():
+        digits = event_digits(name)
+        out[name] = np.round(values, digits) if digits is not None and np.issubdtype(values.dtype, np.floating) else values
     return out
+
+
+def event_tables(frame: Frame, tables: Tables, reading: Reading | None = None,
+                 names: tuple[str, ...] | None = None) -> dict[str, dict[str, np.ndarray]]:
+    """The event tables ``names`` (default: all) of one replication (columns of equal length;
+    names, not indices; rounded as :func:`event_digits` says, the same in memory as in a run folder)."""
+    reading = reading or Reading(frame, tables)
+    return {name: _kept(rows(frame, reading)) for name, rows in EVENT_TABLES.items() if names is None or name in names}

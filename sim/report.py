@@ -17,9 +17,11 @@ from pathlib import Path
 
 import jinja2
 
+from sim.compare import Comparison, Difference, RunDifference
+from sim.kpis import REGISTRY, mean_and_ci, number
 from sim.plots import PLOTS
-from sim.results import scenario_yaml
-from sim.rundata import RunData
+from sim.results import RunSummary
+from sim.store import RunRecord, scenario_yaml
 
 
 @dataclass(frozen=True)
@@ -47,34 +49,35 @@ def render(template: str, **values) -> str:
     return _templates().get_template(template).render(**values)
 
 
-def number(value, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "–"
-    if isinstance(value, float) and 0 < abs(value) < 1:
-        return f"{value:.4f}"
-    return f"{value:,.{digits}f}"
+def kpi_rows(summary: RunSummary) -> list[list[str]]:
+    """KPI (its name and unit), mean, ± 95 % half-width."""
+    rows = []
+    for k, stat in summary.kpis.items():
+        unit = REGISTRY[k].unit
+        rows.append([f"{k} [{unit}]" if unit else k, *mean_and_ci(stat.mean, stat.ci95)])
+    return rows
 
 
-def kpi_rows(summary: dict) -> list[list[str]]:
-    return [[k, number(v["mean"]), number(v["ci95"])] for k, v in summary["kpis"].items()]
-
-
-def cause_rows(summary: dict, top: int = 10) -> list[list[str]]:
+def cause_rows(summary: RunSummary, top: int = 10) -> list[list[str]]:
     """The largest causes of each kind; each kind adds up to the stoppage minutes (the rest of a long
     list in one row; ``none``: no disruption in reach)."""
     rows = []
     for kind in ("by_supplier", "by_part", "by_disruption"):
-        entries = [(v["stoppage_min"]["mean"] or 0.0, name, v) for name, v in summary[kind].items()]
+        entries = [(_zero(row["stoppage_min"].mean), name, row) for name, row in summary.table(kind).items()]
         entries = sorted((e for e in entries if e[0] > 0), key=lambda e: -e[0])
-        for minutes, name, v in entries[:top]:
+        for minutes, name, row in entries[:top]:
             label = "none (no disruption in reach)" if kind == "by_disruption" and name == "none" else name
-            rows.append([kind.removeprefix("by_"), label, number(minutes), number(v["stoppage_min"]["ci95"]),
-                         number(v["stoppages"]["mean"])])
+            rows.append([kind.removeprefix("by_"), label, *mean_and_ci(minutes, row["stoppage_min"].ci95),
+                         number(row["stoppages"].mean)])
         if len(entries) > top:
             rest = entries[top:]
-            rows.append([kind.removeprefix("by_"), f"{len(rest)} others", number(sum(e[0] for e in rest)), "–",
-                         number(sum(e[2]["stoppages"]["mean"] or 0.0 for e in rest))])
+            rows.append([kind.removeprefix("by_"), f"{len(rest)} others", mean_and_ci(sum(e[0] for e in rest), None)[0],
+                         "–", number(sum(_zero(e[2]["stoppages"].mean) for e in rest))])
     return rows
+
+
+def _zero(x: float) -> float:
+    return 0.0 if x != x else x
 
 
 def provenance_rows(manifest: dict) -> list[list[str]]:
@@ -92,10 +95,12 @@ def _count(n: float, unit: str) -> str:
     return f"{n:g} {unit}{'' if n == 1 else 's'}"
 
 
-def run_report(run: RunData) -> str:
-    """The HTML of one run's report; the plots must already be in ``run.folder/plots``."""
+def run_report(run: RunRecord, folder: Path | None = None) -> str:
+    """The HTML of one run's report; the plots must already be in ``folder/plots`` (default: the
+    run's folder)."""
     sc = run.scenario
-    pngs = {name: (run.folder / "plots" / f"{name}.png", caption) for name, (_, caption) in PLOTS.items()}
+    plots = Path(folder or run.folder) / "plots"
+    pngs = {name: (plots / f"{name}.png", caption) for name, (_, caption) in PLOTS.items()}
     extent = (f"{_count(sc.replications, 'replication')} × {_count(sc.horizon.days, 'day')} (first "
               f"{_count(sc.horizon.warmup_days, 'day')} cut as warm-up), {len(sc.suppliers)} suppliers, "
               f"{len(sc.parts)} parts")
@@ -107,39 +112,39 @@ def run_report(run: RunData) -> str:
         scenario_yaml=scenario_yaml(sc))
 
 
-def write_run_report(folder: str | Path, run: RunData | None = None) -> Path:
+def write_run_report(folder: str | Path, run: RunRecord) -> Path:
+    """``folder/report.html`` of ``run`` (its plots already in ``folder/plots``)."""
     folder = Path(folder)
-    run = run or RunData.load(folder)
     path = folder / "report.html"
-    path.write_text(run_report(run), encoding="utf-8")
+    path.write_text(run_report(run, folder), encoding="utf-8")
     return path
 
 
-def _diff_cell(d: dict) -> str:
-    if d["ci95"] is None or d["ci95"] != d["ci95"]:
-        return f"{number(d['mean'])} (no interval)"
-    mark = "" if abs(d["mean"]) <= d["ci95"] else " *"
-    return f"{number(d['mean'])} ± {number(d['ci95'])}{mark}"
+def _diff_cell(d: Difference) -> str:
+    mean, half = mean_and_ci(d.mean, d.ci95)
+    if half == "–":
+        return f"{mean} (no interval)"
+    return f"{mean} ± {half}" + ("" if abs(d.mean) <= d.ci95 else " *")
 
 
-def _difference_section(entry: dict) -> dict:
+def _difference_section(entry: RunDifference) -> dict:
     """One run against the base: its sentence, KPIs per day and the 15 largest supplier changes."""
-    return {"scenario": entry["scenario"], "sentence": entry["sentence"],
-            "per_day": [[k, _diff_cell(v)] for k, v in entry["kpis_per_day"].items()],
-            "suppliers": [[s["supplier"], number(s["base_min_per_day"], 2), number(s["other_min_per_day"], 2),
-                           _diff_cell(s["difference"])] for s in entry["suppliers"][:15]]}
+    return {"scenario": entry.scenario, "sentence": entry.sentence,
+            "per_day": [[f"{k} [{REGISTRY[k].per_day_unit}]", _diff_cell(v)] for k, v in entry.kpis_per_day.items()],
+            "suppliers": [[s.supplier, number(s.base_min_per_day), number(s.other_min_per_day),
+                           _diff_cell(s.difference)] for s in entry.suppliers[:15]]}
 
 
-def compare_report(runs: list[RunData], result: dict, plots: dict[str, tuple[Path, str]]) -> str:
+def compare_report(runs: list[RunRecord], result: Comparison, plots: dict[str, tuple[Path, str]]) -> str:
     """The HTML of a comparison: KPIs per run, differences to the first run, supplier changes, plots."""
-    kpis = [[k] + [f"{number(r['kpis'][k]['mean'])} ± {number(r['kpis'][k]['ci95'])}" for r in result["runs"]]
-            for k in runs[0].summary["kpis"] if k in result["runs"][0]["kpis"]]
-    provenance = [[r["scenario"], r["folder"], r["seed"], r["replications"], number(r["window_days"]),
-                   (r["scenario_hash"] or "")[:16]] for r in result["runs"]]
+    kpis = [[k] + [" ± ".join(mean_and_ci(r.kpis[k].mean, r.kpis[k].ci95)) for r in result.runs]
+            for k in result.runs[0].kpis]
+    provenance = [[r.scenario, r.folder, r.seed, r.replications, number(r.window_days),
+                   (r.scenario_hash or "")[:16]] for r in result.runs]
     return render(
         "compare.html.j2", title="sim comparison: " + " vs ".join(r.scenario.name for r in runs), kind="compare",
         runs=[{"name": r.scenario.name, "description": r.scenario.description} for r in runs],
         names=[r.scenario.name for r in runs], base=runs[0].scenario.name, kpis=kpis,
-        differences=[_difference_section(entry) for entry in result["differences"]],
+        differences=[_difference_section(entry) for entry in result.differences],
         figures=[Figure.from_png(name, png, caption) for name, (png, caption) in plots.items()],
         provenance=provenance)

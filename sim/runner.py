@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from sim.metrics import Frame, measure, summarize
-from sim.model.plant import Replication, run_replication
+from sim.metrics import Frame, Reading, event_tables, measure
+from sim.model.plant import run_replication
+from sim.results import MemoryTables, ReplicationMetrics, ReplicationResult, RunSummary
 from sim.scenario.schema import Scenario
 from sim.workload import check_work
 
@@ -24,20 +25,30 @@ Progress = Callable[[int, int], None]  # (replications done, replications in all
 
 @dataclass(frozen=True)
 class RunResult:
-    """Everything one run produced. ``per_replication`` and ``summary`` are JSON-ready dicts."""
+    """Everything one run produced: the summary (with every replication's figures) and the event
+    tables of the replications kept in memory (all, unless the caller wrote them away as they came)."""
 
     scenario: Scenario
-    replications: list[Replication]
-    per_replication: list[dict]
-    summary: dict
+    summary: RunSummary
+    tables: MemoryTables
     wall_s: float
     events: int
-    meta: dict = field(default_factory=dict)
+    workers: int
+
+    @property
+    def per_replication(self) -> tuple[ReplicationMetrics, ...]:
+        return self.summary.per_replication
 
 
-def _one(scenario: Scenario, replication: int) -> tuple[Replication, dict]:
+def one_replication(scenario: Scenario, replication: int, tables: tuple[str, ...] | None = None) -> ReplicationResult:
+    """Simulate and measure one replication, and make the event tables named in ``tables`` (None:
+    all of them; ``()``: none, which is cheaper). The model's own
+    tables are dropped here, in the worker: only figures and event tables travel back."""
     rep = run_replication(scenario, replication)
-    return rep, measure(Frame.of(scenario), rep.tables)
+    frame = Frame.of(scenario)
+    reading = Reading(frame, rep.tables)
+    return ReplicationResult(replication, measure(frame, rep.tables, replication, reading),
+                             event_tables(frame, rep.tables, reading, tables) if tables != () else None, rep.events)
 
 
 def default_workers(replications: int) -> int:
@@ -90,7 +101,9 @@ def in_processes(fn: Callable, calls: Iterable[tuple], workers: int) -> Iterator
         with _ctrl_c_held():
             futures = {pool.submit(fn, *args): i for i, args in enumerate(calls)}
         for future in as_completed(futures):
-            yield futures[future], future.result()
+            # drop our reference as each result is handed on: a finished future keeps its result, and
+            # a run's replications would otherwise all stay in memory until the last one is done
+            yield futures.pop(future), future.result()
     except BaseException:
         _stop(pool)
         raise
@@ -99,31 +112,40 @@ def in_processes(fn: Callable, calls: Iterable[tuple], workers: int) -> Iterator
 
 
 def run(scenario: Scenario, *, workers: int | None = None, progress: Progress | None = None,
-        force: bool = False) -> RunResult:
+        force: bool = False, tables: tuple[str, ...] | None = None, on_replication: Callable[[ReplicationResult], None] | None = None,
+        keep: Callable[[int], bool] | None = None) -> RunResult:
     """Run every replication of ``scenario`` and summarise them (nothing is written). ``workers``
     is the number of processes (default: one per core, at most one per replication); ValueError
     if it is below 1. A run whose estimated work is beyond the limits of :mod:`sim.workload`
     raises ``WorkLimitError`` before any replication starts, unless ``force``. Ctrl-C stops every
-    worker and raises KeyboardInterrupt."""
+    worker and raises KeyboardInterrupt.
+
+    ``tables``: the event tables to make of each replication (None: all; ``()``: none).
+    ``on_replication`` is given each replication as soon as it and every one before it are done,
+    in replication order, whatever order the workers finish in (a store writes them as they come);
+    ``keep(r)`` says whether replication ``r``'s tables stay in the result (default: all), so a
+    caller that writes them away keeps memory flat in the number of replications."""
     check_work(scenario, force)
     n = scenario.replications
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers must be a whole number of at least 1, got {workers!r}")
     workers = default_workers(n) if workers is None else workers
     started = time.perf_counter()
-    done: dict[int, tuple[Replication, dict]] = {}
+    metrics: list[ReplicationMetrics | None] = [None] * n
+    kept, waiting, events = MemoryTables(), {}, 0
     if workers == 1 or n == 1:
-        for r in range(n):
-            done[r] = _one(scenario, r)
-            if progress:
-                progress(len(done), n)
+        finished = ((r, one_replication(scenario, r, tables)) for r in range(n))
     else:
-        for r, value in in_processes(_one, [(scenario, r) for r in range(n)], min(workers, n)):
-            done[r] = value
-            if progress:
-                progress(len(done), n)
-    reps = [done[r][0] for r in range(n)]
-    per_rep = [done[r][1] for r in range(n)]
-    summary = summarize(per_rep)
-    return RunResult(scenario, reps, per_rep, summary, time.perf_counter() - started,
-                     sum(r.events for r in reps), {"workers": workers})
+        finished = in_processes(one_replication, [(scenario, r, None if tables is None else tuple(tables)) for r in range(n)], min(workers, n))
+    for count, (_, rep) in enumerate(finished, start=1):
+        waiting[rep.replication] = rep
+        while (r := len(kept.seen)) in waiting:  # hand on in replication order
+            rep = waiting.pop(r)
+            metrics[r], events = rep.metrics, events + rep.events
+            if on_replication is not None:
+                on_replication(rep)
+            kept.add(r, rep.tables if keep is None or keep(r) else None)
+        if progress:
+            progress(count, n)
+    summary = RunSummary.of(scenario, metrics)
+    return RunResult(scenario, summary, kept, time.perf_counter() - started, events, workers)

@@ -17,12 +17,16 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from collections.abc import Callable
+
+from sim import kpis
 from sim.engine import Engine
 from sim.errors import SimError, did_you_mean
 from sim.knob import Knob
-from sim.results import json_ready, read_run, scenario_hash
+from sim.results import RunSummary, Stat, json_ready
 from sim.scenario import Scenario, load_scenario
 from sim.search import check_bounds, search, starting_value
+from sim.store import read_summary, scenario_hash
 from sim.sweep import Point, run_points, slug
 from sim.sweep_folder import check_folder, claimed
 from sim.workload import check_work
@@ -44,7 +48,7 @@ class Target:
     def parse(cls, text: str) -> "Target":
         """``KPI OP NUMBER``; KPI is a run KPI (``stoppage_min``) or one part's or supplier's figure
         (``by_part.underbody-panel.stoppage_min``, ``by_supplier.front-seats.stoppage_min``)."""
-        from sim.metrics import KPIS, PART_METRICS, SUPPLIER_METRICS
+        KPIS, PART_METRICS, SUPPLIER_METRICS = (kpis.names(scope) for scope in ("run", "part", "supplier"))
         m = TARGET.match(text)
         try:
             threshold = float(m.group(3)) if m else math.nan
@@ -83,24 +87,22 @@ class Target:
         modes = {p.name: p.mode for _, p in scenario.parts}
         if name not in modes:
             raise TargetError(f"--target: no part {name!r} in {scenario.name}{did_you_mean(name, modes)}")
-        other = {"jis": "kanban_", "kanban": "jis_"}[modes[name]]
-        if metric.startswith(other):
+        only = kpis.kpi(metric).modes
+        if only is not None and modes[name] not in only:
             raise TargetError(f"--target: {metric} is not reported for {name}, a {modes[name]} part")
 
-    def stat(self, summary: dict) -> dict:
-        """This target's figure, as {mean, ci95, n}, in a run's summary."""
-        if self.kpi in summary["kpis"]:
-            return summary["kpis"][self.kpi]
-        table, _, rest = self.kpi.partition(".")
-        name, _, metric = rest.rpartition(".")
+    def stat(self, summary: RunSummary) -> Stat:
+        """This target's figure in a run's summary."""
         try:
-            return summary[table][name][metric]
+            return summary.stat(self.kpi)
         except KeyError:
+            table, _, rest = self.kpi.partition(".")
+            name, _, metric = rest.rpartition(".")
             raise TargetError(f"--target: the run has no {table} entry {name!r} with {metric!r}") from None
 
-    def met(self, stat: dict) -> bool:
+    def met(self, stat: Stat) -> bool:
         """True when the whole 95 % interval satisfies the target."""
-        mean, half = stat["mean"], stat["ci95"]
+        mean, half = stat.mean, stat.ci95
         if mean is None or (isinstance(mean, float) and math.isnan(mean)):
             return False  # no figure (e.g. no delivery in the window): nothing shows the target is met
         half = 0.0 if half is None or (isinstance(half, float) and math.isnan(half)) else half
@@ -126,18 +128,20 @@ class Sizing:
     hi: float | None = None
 
 
-def size(path: str | Path, knob: str, target: Target, lo: float | None = None, hi: float | None = None, *,
-         largest: bool = False, overrides: list[str] = (), tolerance: float | None = None,
-         out: str | Path | None = None, root: str | Path = "results", workers: int | None = None,
-         scheduler: str | None = None, progress=None, plots: bool = True, force: bool = False) -> Sizing:
+def find_size(path: str | Path, knob: str, target: Target, lo: float | None = None, hi: float | None = None, *,
+              largest: bool = False, overrides: list[str] = (), tolerance: float | None = None,
+              out: str | Path | None = None, root: str | Path = "results", workers: int | None = None,
+              scheduler: str | None = None, connect_timeout_s: float | None = None, progress=None,
+              detail: bool = False, force: bool = False, on_done: Callable[[Sizing], None] | None = None) -> Sizing:
     """Search ``knob`` for the smallest (``largest``: largest) value meeting ``target``, in
     [lo, hi] or, without them, bracketing from the scenario's current value (:mod:`sim.search`).
 
     Everything given is checked before any point runs or any folder is made: the knob (KnobError,
     with the nearest names), the target (TargetError), lo and hi against the schema (KnobError,
     ScenarioError), the folder, the Dask scheduler and the base scenario's work (WorkLimitError,
-    unless ``force``; each point's work is checked again before it runs). Ctrl-C raises
-    :class:`~sim.errors.Interrupted` saying how many points were kept.
+    unless ``force``; each point's work is checked again before it runs). Point folders keep their
+    event tables only with ``detail``; ``on_done(sizing)`` is called while the folder is still held
+    (the plot). Ctrl-C raises :class:`~sim.errors.Interrupted` saying how many points were kept.
     """
     overrides = list(overrides)
     base = load_scenario(path, overrides)
@@ -156,11 +160,12 @@ def size(path: str | Path, knob: str, target: Target, lo: float | None = None, h
                              "axes": {knob: "size"}})
     check_folder(folder, definition)
     result = Sizing(knob, target, largest, folder=folder, lo=lo, hi=hi)
-    with Engine(workers, scheduler or os.environ.get("SIM_DASK_SCHEDULER") or None) as engine, \
-            claimed(folder, definition):
-        evaluate = _evaluator(path, overrides, spec, target, folder, engine, result, progress, force)
+    with Engine(workers, scheduler, connect_timeout_s) as engine, claimed(folder, definition):
+        evaluate = _evaluator(path, overrides, spec, target, folder, engine, result, progress, detail, force)
         result.answer = search(evaluate, spec, lo=lo, hi=hi, largest=largest, tolerance=tolerance)
-        _write(result, plots)
+        _write(result)
+        if on_done is not None:
+            on_done(result)
     return result
 
 
@@ -174,7 +179,7 @@ def _default_folder(root: Path, base: Scenario, knob: str) -> Path:
 
 
 def _evaluator(path, overrides, spec: Knob, target: Target, folder: Path, engine: Engine, result: Sizing, progress,
-               force: bool = False):
+               detail: bool = False, force: bool = False):
     """``evaluate(value) -> met``: runs (or reuses) the point, records it once in the evidence."""
     seen: dict = {}
 
@@ -182,11 +187,10 @@ def _evaluator(path, overrides, spec: Knob, target: Target, folder: Path, engine
         if v in seen:
             return seen[v]
         point = Point({spec.path: v}, load_scenario(path, [*overrides, f"{spec.path}={json.dumps(v)}"]))
-        done = run_points([point], folder, engine, force=force)
-        summary, _ = read_run(done[point.key])
-        stat = target.stat(summary)
+        done = run_points([point], folder, engine, detail=detail, force=force)
+        stat = target.stat(read_summary(done[point.key]))
         seen[v] = target.met(stat)
-        result.evidence.append({"value": v, "mean": stat["mean"], "ci95": stat["ci95"], "n": stat["n"],
+        result.evidence.append({"value": v, "mean": stat.mean, "ci95": stat.ci95, "n": stat.n,
                                 "met": seen[v], "folder": str(done[point.key])})
         if progress:
             progress(result.evidence[-1])
@@ -195,14 +199,11 @@ def _evaluator(path, overrides, spec: Knob, target: Target, folder: Path, engine
     return evaluate
 
 
-def _write(result: Sizing, plots: bool = True) -> None:
-    from sim.plots.style import save
-    from sim.plots.sweeps import size_plot
+def _write(result: Sizing) -> None:
+    """``size.json``: the question, the answer and every point's evidence."""
     doc = {"knob": result.knob, "target": str(result.target), "largest": result.largest, "lo": result.lo,
            "hi": result.hi, "answer": result.answer, "points_run": len(result.evidence),
            "evidence": result.evidence}
     tmp = result.folder / ".size.json.tmp"
     tmp.write_text(json.dumps(json_ready(doc), indent=1), encoding="utf-8")
     os.replace(tmp, result.folder / "size.json")
-    if plots:
-        save(size_plot(result), result.folder / "plots", "size")

@@ -23,18 +23,20 @@ from pathlib import Path
 
 import numpy as np
 
+from sim import kpis
 from sim.engine import Engine
 from sim.errors import ScenarioError, SimError
 from sim.expectation import Expectation
-from sim.results import json_ready, read_run, save, scenario_hash
+from sim.results import json_ready
 from sim.scenario import Scenario, load_scenario
-from sim.sweep_folder import check_folder, claimed
+from sim.scenario.loader import resolve_file
 from sim.scenario.overrides import split_key_value
 from sim.scenario.yamltext import YamlValueError, read_value
+from sim.store import read_summary, scenario_hash, write_run
+from sim.sweep_folder import check_folder, claimed
 from sim.workload import check_work
 
-SWEEP_KPIS = ("stoppage_min", "stoppages", "supply_availability", "run_ratio", "lost_cars", "cars_built", "truck_trips",
-              "truck_km")
+SWEEP_KPIS = kpis.names("run", kpis.HEADLINE)  # the KPIs of sweep.csv
 
 
 class SweepError(SimError):
@@ -118,7 +120,6 @@ def parse_vary(items: Iterable[str]) -> dict[str, list]:
 def sweep_block(path: str | Path) -> dict[str, list]:
     """The ``sweep: {vary: {key.path: values}}`` block of a scenario file, if any (values as a list,
     or a string in --vary syntax)."""
-    from sim.scenario.loader import resolve_file
     data = resolve_file(path)
     block = data.get("sweep") or {}
     vary = block.get("vary") or {}
@@ -142,9 +143,10 @@ Progress = Callable[[int, int, int], None]  # (done, to run, skipped as already 
 
 
 def run_points(points: list[Point], folder: Path, engine: Engine, progress: Progress | None = None,
-               plots: bool = False, force: bool = False) -> dict[str, Path]:
+               detail: bool = False, force: bool = False) -> dict[str, Path]:
     """Run the points not yet complete under ``folder/points``; returns key -> run folder for all.
-    Each point's work is checked (``sim.workload``) before the first one starts, unless ``force``."""
+    Each point's work is checked (``sim.workload``) before the first one starts, unless ``force``.
+    A point folder keeps the summary and the small tables; with ``detail`` the event tables too."""
     todo, done = [], {}
     for p in points:
         target = folder / "points" / p.key
@@ -157,10 +159,10 @@ def run_points(points: list[Point], folder: Path, engine: Engine, progress: Prog
         check_work(p.scenario, force)
     if progress:
         progress(0, len(todo), skipped)
-    for count, (point, result) in enumerate(engine.results(todo), start=1):
+    for count, (point, result) in enumerate(engine.results(todo, detail), start=1):
         target = folder / "points" / point.key
         if not (target / "manifest.json").is_file():
-            save(result, out=target, plots=plots)
+            write_run(result, out=target, detail=detail)
         done[point.key] = target
         if progress:
             progress(count, len(todo), skipped)
@@ -171,11 +173,11 @@ def sweep_rows(points: list[Point], folders: dict[str, Path]) -> list[dict]:
     """One row per point and KPI: the parameters, mean, CI half-width and replications."""
     rows = []
     for p in points:
-        summary, _ = read_run(folders[p.key])
+        summary = read_summary(folders[p.key])
         for k in SWEEP_KPIS:
-            stat = summary["kpis"][k]
-            rows.append({"point": p.key, **p.values, "kpi": k, "mean": stat["mean"], "ci95": stat["ci95"],
-                         "replications": stat["n"], "folder": str(folders[p.key].relative_to(folders[p.key].parents[1]))})
+            stat = summary.kpis[k]
+            rows.append({"point": p.key, **p.values, "kpi": k, "mean": stat.mean, "ci95": stat.ci95,
+                         "replications": stat.n, "folder": str(folders[p.key].relative_to(folders[p.key].parents[1]))})
     return rows
 
 
@@ -239,13 +241,16 @@ class SweepResult:
 
 def run_sweep(path: str | Path, vary: Iterable[str] = (), overrides: Iterable[str] = (), *,
               expect: Iterable[str] = (), out: str | Path | None = None, root: str | Path = "results",
-              workers: int | None = None, scheduler: str | None = None, progress: Progress | None = None,
-              plots: bool = True, force: bool = False) -> SweepResult:
+              workers: int | None = None, scheduler: str | None = None, connect_timeout_s: float | None = None,
+              progress: Progress | None = None, detail: bool = False, force: bool = False,
+              on_done: Callable[[Path, list[dict], dict], None] | None = None) -> SweepResult:
     """Run (or resume) the sweep of ``path``: its ``sweep:`` block and ``vary`` (``key.path=values``),
     then check each ``expect`` relation. Everything a planner types (keys, values, expectations, the
-    folder, the Dask scheduler, default ``$SIM_DASK_SCHEDULER``) is checked before any folder is
-    made, and so is the work of every point still to run (unless ``force``). Ctrl-C raises
-    :class:`~sim.errors.Interrupted` saying how many points were kept."""
+    folder, the Dask scheduler ``scheduler``, reached within ``connect_timeout_s``) is checked before
+    any folder is made, and so is the work of every point still to run (unless ``force``). Point
+    folders keep their event tables only with ``detail``. ``on_done(folder, rows, axes)`` is called
+    while the folder is still held (the plots). Ctrl-C raises :class:`~sim.errors.Interrupted`
+    saying how many points were kept."""
     plan = plan_sweep(path, vary, overrides, out=out, root=root, force=force)
     expectations = [Expectation.parse(text, plan.axes) for text in expect]
     check_folder(plan.folder, plan.definition)
@@ -257,31 +262,15 @@ def run_sweep(path: str | Path, vary: Iterable[str] = (), overrides: Iterable[st
             progress(done, total, skipped)
 
     keys = {p.key for p in plan.points}
-    with Engine(workers, scheduler or os.environ.get("SIM_DASK_SCHEDULER") or None) as engine, \
+    with Engine(workers, scheduler, connect_timeout_s) as engine, \
             claimed(plan.folder, plan.definition, keys) as folder:
-        folders = run_points(plan.points, folder, engine, counting, force=True)  # checked in the plan
+        folders = run_points(plan.points, folder, engine, counting, detail=detail, force=True)  # checked in the plan
         rows = sweep_rows(plan.points, folders)
         write_sweep_table(folder, rows)
-        if plots:
-            write_sweep_plots(folder, rows, plan.axes)
+        if on_done is not None:
+            on_done(folder, rows, plan.axes)
     checked = [(e, e.violations(plan.points, plan.folder, plan.axes)) for e in expectations]
     return SweepResult(plan.folder, plan.axes, plan.points, rows, ran[0], checked)
-
-
-def write_sweep_plots(folder: Path, rows: list[dict], axes: dict[str, list]) -> list[Path]:
-    """Draw the sweep's plots into a temporary folder that replaces ``plots/`` only when all are
-    drawn: an interrupted sweep keeps the old set whole, never a mix."""
-    from sim.folders import replace_folder, staged
-    from sim.plots.style import save as save_figure
-    from sim.plots.sweeps import heatmap, kpi_lines
-    paths = []
-    with staged(folder, "plots") as tmp:
-        for kpi in ("stoppage_min", "supply_availability", "truck_km"):
-            paths += save_figure(kpi_lines(rows, axes, kpi), tmp / "plots", f"{kpi}_vs_{slug(next(iter(axes)))}")
-        if len(axes) >= 2:
-            paths += save_figure(heatmap(rows, axes, "stoppage_min"), tmp / "plots", "heatmap_stoppage_min")
-        replace_folder(tmp / "plots", folder / "plots")
-    return [folder / "plots" / p.name for p in paths]
 
 
 def slug(text: str, limit: int = 100) -> str:

@@ -23,22 +23,22 @@ def test_well_supplied_line_builds_exactly_the_planned_cars():
     them (the last cycle of Friday ends exactly at 22:00)."""
     sc = build(kanban_loop(cards=40, pack=50, takt=90.0, days=7), calendar=THREE_SHIFTS)
     m = kpis(sc)
-    assert m["kpis"]["cars_planned"] == 3000
-    assert m["kpis"]["cars_built"] == 3000
-    assert m["kpis"]["stoppages"] == 0 and m["kpis"]["supply_availability"] == 1.0
+    assert m.kpis["cars_planned"] == 3000
+    assert m.kpis["cars_built"] == 3000
+    assert m.kpis["stoppages"] == 0 and m.kpis["supply_availability"] == 1.0
 
 
 def test_warm_up_is_cut_from_planned_and_built_cars():
     """Warm-up of one day removes Monday: 4 days x 600 cars."""
     sc = build(kanban_loop(cards=40, pack=50, takt=90.0), calendar=THREE_SHIFTS, horizon={"days": 7, "warmup_days": 1})
-    m = kpis(sc)["kpis"]
+    m = kpis(sc).kpis
     assert m["cars_planned"] == 2400 and m["cars_built"] == 2400
 
 
 def test_holidays_and_weekends_are_not_worked():
     calendar = dict(THREE_SHIFTS, holidays=[2])  # Wednesday off
     sc = build(kanban_loop(cards=40, pack=50, takt=90.0, days=7), calendar=calendar)
-    assert kpis(sc)["kpis"]["cars_built"] == 2400
+    assert kpis(sc).kpis["cars_built"] == 2400
 
 
 def test_cars_lost_equal_stoppage_time_over_takt():
@@ -49,7 +49,7 @@ def test_cars_lost_equal_stoppage_time_over_takt():
     at 1080: a 390 s stop. From then on each trip brings 4 cars (360 s of work) every 750 s: stop k
     is 1080 + 750 k to + 390 s, k = 0..113 (the last ends at 86,220). 114 x 390 s = 741 min,
     741 x 60 / 90 = 494 cars lost, 960 - 494 = 466 built."""
-    m = kpis(build(kanban_loop(cards=2, pack=4, trucks=1, takt=90.0)))["kpis"]
+    m = kpis(build(kanban_loop(cards=2, pack=4, trucks=1, takt=90.0))).kpis
     assert (m["cars_planned"], m["stoppages"], m["stoppage_min"]) == (960, 114, 741.0)
     assert m["lost_cars"] == pytest.approx(494.0)
     assert m["cars_built"] == 466
@@ -60,7 +60,7 @@ def test_breakdowns_and_supply_stops_together_account_for_lost_cars():
     takt 90 s every minute of either costs 60 / 90 of a car (to the cycle in progress)."""
     data = kanban_loop(cards=2, pack=4, trucks=1, takt=90.0, days=2)
     data["line"]["breakdowns"] = {"mtbf_min": 120, "mttr_min": 10}
-    m = kpis(build(data))["kpis"]
+    m = kpis(build(data)).kpis
     assert m["breakdown_min"] > 60 and m["stoppage_min"] > 60
     assert m["lost_cars"] == pytest.approx(m["stoppage_min"] * 60 / 90)
     lost = (m["stoppage_min"] + m["breakdown_min"]) * 60 / 90
@@ -75,23 +75,23 @@ def test_kanban_minimum_count_never_stops_the_line():
     other N - 1 full containers then last (N - 1) x 4 cycles, and the car after them starts one
     cycle later: (N - 1) x 240 + 60 >= 450 needs N >= 3. With 3 cards the line never waits."""
     m = kpis(build(kanban_loop(cards=3, pack=4, trucks=4)))
-    assert m["kpis"]["stoppages"] == 0
-    assert m["kpis"]["cars_built"] == 1440
-    assert m["by_part"]["part"]["stock_min"] >= 0
+    assert m.kpis["stoppages"] == 0
+    assert m.kpis["cars_built"] == 1440
+    assert m.by_part["part"]["stock_min"] >= 0
 
 
 def test_kanban_one_card_below_minimum_starves_at_the_card_cycle_rate():
     """With 2 cards each card cycles in L + (pack - 1) x takt = 450 + 180 = 630 s (it goes back to
     the supplier 3 cycles after its container arrives at a waiting line), so 2 x 4 = 8 cars are
     built per 630 s: 1,440 x 480 / 630 = 1,097 cars a day, the line stopped 150 s in every 630 s."""
-    m = kpis(build(kanban_loop(cards=2, pack=4, trucks=4)))["kpis"]
+    m = kpis(build(kanban_loop(cards=2, pack=4, trucks=4))).kpis
     assert abs(m["cars_built"] - 1440 * 480 / 630) <= 8
     assert m["stoppage_min"] * 60 == pytest.approx(86_400 * 150 / 630, rel=0.02)
 
 
 def test_kanban_line_side_stock_never_exceeds_cards_times_pack():
     m = kpis(build(kanban_loop(cards=5, pack=4, trucks=4)))
-    assert m["by_part"]["part"]["stock_peak"] <= 20
+    assert m.by_part["part"]["stock_peak"] <= 20
 
 
 # -- JIS: call-off lead time against the replenishment chain ---------------------------------------
@@ -106,9 +106,9 @@ def test_jis_lead_time_that_covers_the_chain_never_stops():
     after that the chain takes 30 + 60 + 300 + 60 = 450 s. B = 7: (4 + 7 - 3) x 60 = 480 s >= 450,
     every rack arrives 30 s before its first car needs it."""
     m = _jis(7)
-    assert m["kpis"]["stoppages"] == 0
-    assert m["by_part"]["part"]["jis_margin_min_min"] == pytest.approx(0.5)
-    assert m["by_part"]["part"]["jis_margin_min_mean"] == pytest.approx(0.5)
+    assert m.kpis["stoppages"] == 0
+    assert m.by_part["part"]["jis_margin_min_min"] == pytest.approx(0.5)
+    assert m.by_part["part"]["jis_margin_min_mean"] == pytest.approx(0.5)
 
 
 def test_jis_lead_time_one_car_short_stops_for_every_rack():
@@ -117,11 +117,11 @@ def test_jis_lead_time_one_car_short_stops_for_every_rack():
     later than planned and arrives just in time; rack r + 2 closes at the stopped cycle, is delayed
     with it and is 30 s late again. So every other rack costs a 30 s stop: 8 cars per 510 s."""
     m = _jis(6)
-    k = m["kpis"]
+    k = m.kpis
     assert k["stoppages"] > 0
     assert k["stoppage_min"] * 60 / k["stoppages"] == pytest.approx(30.0)
     assert abs(k["cars_built"] - 86_400 * 8 / 510) <= 8
-    assert m["by_part"]["part"]["jis_margin_min_min"] == pytest.approx(-0.5)
+    assert m.by_part["part"]["jis_margin_min_min"] == pytest.approx(-0.5)
 
 
 def test_jis_part_used_by_few_models_ships_a_partial_rack_instead_of_deadlocking():
@@ -140,7 +140,7 @@ def test_jis_part_used_by_few_models_ships_a_partial_rack_instead_of_deadlocking
     assert len(stops) > 20 and (tables.releases["units"] < 6).all()
     assert len(tables.releases) == len(tables.trips) == len(stops)
     assert (stops["end"] - stops["start"] == 420.0).all()
-    m = measure(Frame.of(sc), tables)["kpis"]
+    m = measure(Frame.of(sc), tables).kpis
     assert m["cars_planned"] == 2880 and m["cars_built"] == 2880 - 7 * len(stops)
 
 
@@ -154,7 +154,7 @@ def test_truck_round_trips_pace_a_starved_loop():
 
 
 def test_truck_km_is_two_one_way_distances_per_trip():
-    m = kpis(build(kanban_loop(cards=3, pack=4, trucks=4, km=7.5)))["kpis"]
+    m = kpis(build(kanban_loop(cards=3, pack=4, trucks=4, km=7.5))).kpis
     assert m["truck_km"] == pytest.approx(15.0 * m["truck_trips"])
 
 
@@ -179,8 +179,8 @@ def test_road_closure_holds_trucks_until_it_ends():
     assert not ((tables.trips["depart"] > t0) & (tables.trips["depart"] < t1)).any()
     assert (tables.trips["depart"] == t1).any()
     m = measure(Frame.of(sc), tables)
-    assert m["kpis"]["stoppages"] > 0
-    assert set(m["by_disruption"]) == {"snow"}
+    assert m.kpis["stoppages"] > 0
+    assert set(m.by_disruption) == {"snow"}
 
 
 def test_supplier_down_stops_dispatch_and_is_blamed():
@@ -194,8 +194,8 @@ def test_supplier_down_stops_dispatch_and_is_blamed():
     assert not ((dispatched > t0) & (dispatched < t1)).any()
     m = measure(Frame.of(sc), tables)
     # the line runs dry after the stock of 3 packs: about 2 h - 12 min lost
-    assert m["by_disruption"]["fire"]["stoppage_min"] == pytest.approx(m["kpis"]["stoppage_min"])
-    assert 90 < m["kpis"]["stoppage_min"] < 120
+    assert m.by_disruption["fire"]["stoppage_min"] == pytest.approx(m.kpis["stoppage_min"])
+    assert 90 < m.kpis["stoppage_min"] < 120
 
 
 def test_dock_capacity_makes_trucks_queue():

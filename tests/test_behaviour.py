@@ -78,7 +78,7 @@ def test_a_road_disruption_slows_only_the_trucks_on_its_route():
     m = measure(Frame.of(sc), tables)
     assert [(r["cycle"], r["start"], r["end"]) for r in tables.stoppages[:2]] == [(40, 2400.0, 2490.0),
                                                                                   (50, 3090.0, 3240.0)]
-    assert set(m["by_disruption"]) == {"none"}
+    assert set(m.by_disruption) == {"none"}
 
 
 def test_a_stop_within_one_loop_time_of_a_road_disruption_is_blamed_on_it():
@@ -187,13 +187,13 @@ def test_each_jis_part_is_called_off_with_its_own_broadcast_cars():
     data["suppliers"][0]["parts"][0]["broadcast_cars"] = 5
     add_supplier(data, "far", part={"broadcast_cars": 20})
     m = measure(Frame.of(sc := build(data)), run_replication(sc).tables)
-    assert m["kpis"]["stoppages"] == 0 and m["kpis"]["cars_built"] == 960
+    assert m.kpis["stoppages"] == 0 and m.kpis["cars_built"] == 960
     for part, margin in (("part", 1.5), ("far-part", 24.0)):
-        row = m["by_part"][part]
+        row = m.by_part[part]
         assert (row["jis_margin_min_min"], row["jis_margin_min_mean"]) == pytest.approx((margin, margin))
     without = jis_loop(broadcast=3, takt=90.0, days=1)
     m = measure(Frame.of(sc := build(without)), run_replication(sc).tables)
-    assert m["by_part"]["part"]["jis_margin_min_min"] == pytest.approx(-1.5)
+    assert m.by_part["part"]["jis_margin_min_min"] == pytest.approx(-1.5)
 
 
 @pytest.mark.timeout(30)  # a sequence cut at the line's own lead made this loop forever (well under 1 s)
@@ -207,7 +207,7 @@ def test_a_long_per_part_lead_with_per_model_usage_runs_to_the_horizon():
     sc = build(data)
     tables = run_replication(sc).tables
     m = measure(Frame.of(sc), tables)
-    assert m["kpis"]["stoppages"] == 0 and m["kpis"]["cars_built"] == 1440
+    assert m.kpis["stoppages"] == 0 and m.kpis["cars_built"] == 1440
     assert len(tables.sequence) >= 1849
 
 
@@ -238,7 +238,7 @@ def test_a_supplier_ships_only_when_its_calendar_and_its_down_windows_both_allow
     assert released[idle].tolist() == [180.0 + 240 * k for k in range(15, 30)]
     assert (dispatched[idle] == 7200.0).all() and (trips["ready"][idle] == 7200.0).all()
     assert (dispatched[~idle] == released[~idle]).all()
-    assert measure(Frame.of(sc), tables)["kpis"]["stoppages"] == 0
+    assert measure(Frame.of(sc), tables).kpis["stoppages"] == 0
 
 
 def test_a_supplier_with_breakdowns_and_a_calendar_ships_at_the_first_moment_both_allow():
@@ -302,7 +302,7 @@ def test_a_jis_build_slower_than_the_takt_paces_the_line():
     assert tables.trips["ready"][:4].tolist() == [270.0, 630.0, 990.0, 1350.0]
     assert rows(tables.stoppages, ("cycle", "start", "end"), 3) == [(11, 660.0, 690.0), (15, 930.0, 1050.0),
                                                                     (19, 1290.0, 1410.0)]
-    k = measure(Frame.of(sc), tables)["kpis"]
+    k = measure(Frame.of(sc), tables).kpis
     assert (k["cars_built"], k["stoppages"], k["stoppage_min"]) == (963, 239, 476.5)
 
 
@@ -364,7 +364,7 @@ def test_stock_mean_is_the_time_weighted_line_side_stock(warmup, mean):
     takes its unit (an instant, but the stock does touch it), and 5 after the warm-up (a delivery
     on 1)."""
     sc = build(kanban_loop(cards=3, pack=4, trucks=4), horizon={"days": 1, "warmup_days": warmup})
-    row = measure(Frame.of(sc), run_replication(sc).tables)["by_part"]["part"]
+    row = measure(Frame.of(sc), run_replication(sc).tables).by_part["part"]
     assert row["stock_mean"] == pytest.approx(mean, rel=1e-12)
     # the peak of the whole day is the full loop, 12 units, at t = 0 before car 0 takes its unit (an
     # instant: it adds nothing to the mean); after the warm-up, a tooth's top: 5
@@ -394,7 +394,7 @@ def test_a_car_finishing_exactly_at_a_shift_change_counts_in_the_shift_that_ends
 def test_a_run_ending_exactly_as_a_car_finishes_counts_that_car():
     """A horizon of 22 h: the run ends as Monday's car 600 finishes."""
     frame, tables, _ = _shifts(days=22 / 24)
-    k = measure(frame, tables)["kpis"]
+    k = measure(frame, tables).kpis
     assert (k["cars_planned"], k["cars_built"]) == (600.0, 600)
 
 
@@ -411,7 +411,7 @@ def test_a_warm_up_of_whole_shifts_leaves_them_out_entirely(warmup, shifts, cars
     table = shift_table(frame, ends)
     assert table["shift"].tolist() == shifts
     assert table["built"].tolist() == [300] * len(shifts)
-    k = measure(frame, tables)["kpis"]
+    k = measure(frame, tables).kpis
     assert (k["cars_planned"], k["cars_built"]) == (float(cars), cars)
     assert table["start"][0] == frame.start
 
@@ -423,7 +423,7 @@ def test_trips_count_from_the_end_of_the_warm_up(warmup, trips):
     86,310). A warm-up of 0.25 day (21,600 s) leaves out the trips setting off before it: k = 0..88.
     Each trip drives 2 x 5 km."""
     sc = build(kanban_loop(cards=3, pack=4, trucks=4), horizon={"days": 1, "warmup_days": warmup})
-    k = measure(Frame.of(sc), run_replication(sc).tables)["kpis"]
+    k = measure(Frame.of(sc), run_replication(sc).tables).kpis
     assert (k["truck_trips"], k["truck_km"]) == (trips, 10.0 * trips)
 
 

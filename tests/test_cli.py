@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import micro
 import typer
@@ -30,10 +31,12 @@ from typer.testing import CliRunner
 from sim.cli import app, figures
 from sim.plots import PLOTS
 from sim.scenario import load_scenario
-from sim.results import scenario_hash
+from sim.store import RunRecord, scenario_hash
 
-RUN_FILES = {"summary.json", "manifest.json", "scenario.yaml", "stoppages.csv", "deliveries.csv", "stock.csv",
-             "breakdowns.csv", "shifts.csv", "downtime.csv"}
+# a run folder without plots: the summary, the three small tables and the event tables (Parquet)
+RUN_FILES = {"summary.json", "manifest.json", "scenario.yaml", "by_supplier.csv", "by_part.csv", "stoppages.csv",
+             "tables"}
+EVENT_TABLES = {"stoppages", "deliveries", "breakdowns", "shifts", "downtime"}
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -226,13 +229,15 @@ def test_run_exits_0_and_prints_kpis_and_folder(run1):
                  "truck_trips"):
         assert word in out
     assert "tiny: 2 replications × 1 day (" in out
-    assert re.search(r"cars_planned\s*│\s*1,080\s*│\s*0\s*│", out)  # 0.75 d x 1,440 cars/d, same in both
+    assert re.search(r"cars_planned\s*│\s*cars\s*│\s*1,080\s*│\s*0\s*│", out)  # 0.75 d x 1,440 cars/d, same in both
+    assert re.search(r"KPI\s*[│┃]\s*unit\s*[│┃]\s*mean\s*[│┃]\s*± 95 % CI", out)
     assert out.strip().splitlines()[-1] == f"results: {run1['out']}"
     assert "Traceback" not in run1["stderr"]
 
 
 def test_run_folder_holds_every_file(run1):
     assert {p.name for p in run1["out"].iterdir()} == RUN_FILES  # --no-plots: no plots/
+    assert {p.name for p in (run1["out"] / "tables").iterdir()} == {f"{t}.parquet" for t in EVENT_TABLES}
     assert not list(run1["out"].parent.glob(".tmp-*"))
 
 
@@ -244,8 +249,9 @@ def test_manifest_describes_the_run(run1):
     assert re.fullmatch(r"[0-9a-f]{64}", manifest["scenario_hash"])
     assert manifest["seed"] == 7 and manifest["replications"] == 2
     assert manifest["horizon_days"] == 1.0 and manifest["warmup_days"] == 0.25
-    for package in ("simpy", "numpy", "pydantic", "pyyaml", "typer", "python"):
+    for package in ("simpy", "numpy", "pydantic", "pyyaml", "typer", "pyarrow", "python"):
         assert manifest["packages"][package] not in ("", None, "not installed")
+    assert set(manifest["event_tables"]) == EVENT_TABLES
 
 
 def test_summary_has_mean_and_ci_per_kpi(run1):
@@ -271,21 +277,157 @@ def test_resolved_scenario_reflects_the_overrides(run1):
                                        "suppliers": original.suppliers}) == original
 
 
-def test_event_tables_are_csv_with_headers(run1):
-    def rows(name):
-        with (run1["out"] / name).open(newline="", encoding="utf-8") as f:
-            return list(csv.DictReader(f))
-
-    deliveries = rows("deliveries.csv")
-    assert deliveries, "a day of supply has deliveries"
-    assert {r["replication"] for r in deliveries} == {"0", "1"}
-    assert {r["supplier"] for r in deliveries} == {"seats", "bolts"}
+def test_event_tables_are_stored_in_parquet(run1):
+    """The event tables of every replication, in ``tables/*.parquet``, read back by column."""
+    record = RunRecord.open(run1["out"])
+    deliveries = record.columns("deliveries")
+    assert len(deliveries["part"]), "a day of supply has deliveries"
+    assert list(deliveries)[0] == "replication" and set(deliveries["replication"].tolist()) == {0, 1}
+    assert set(deliveries["supplier"].tolist()) == {"seats", "bolts"}
     # --set suppliers.bolts.distance_km=4 drives 8 km per round trip, seats stay at 1 km each way
+    assert set(deliveries["km"][deliveries["supplier"] == "bolts"].tolist()) == {8.0}
+    assert set(deliveries["km"][deliveries["supplier"] == "seats"].tolist()) == {2.0}
+    for name, column in (("stoppages", "minutes"), ("deliveries", "stock_before"), ("deliveries", "stock_after"),
+                         ("breakdowns", "repair_min"), ("shifts", "built"), ("downtime", "minutes")):
+        assert column in record.columns(name), (name, column)
+    # one replication's rows are that replication's, and all of them
+    first = record.columns("deliveries", 1)
+    assert set(first["replication"].tolist()) == {1} and len(first["part"]) == (deliveries["replication"] == 1).sum()
+    # stored rounded: clock seconds to 0.1 s, minutes to 0.001 min
+    for column, step in (("depart_s", 0.1), ("unloaded_s", 0.1), ("travel_min", 0.001), ("unload_min", 0.001)):
+        x = deliveries[column][np.isfinite(deliveries[column])] / step
+        assert np.allclose(x, np.round(x), rtol=0, atol=1e-6), column
+
+
+# --- sim export RUN --csv: the event tables as CSV -------------------------------------------------------
+
+CSV_CLOCK = {"stoppages": "start", "deliveries": "depart", "breakdowns": "start", "shifts": "start",
+             "downtime": "start"}  # the readable clock column ("d0 Mon 06:30") of each table
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def decimals(text: str) -> int:
+    return len(text.partition(".")[2])
+
+
+@pytest.fixture
+def run_copy(run1, tmp_path) -> Path:
+    """A copy of the run folder of run1 to export from (export writes into it)."""
+    assert run1["code"] == 0, run1["stderr"]
+    shutil.copytree(run1["out"], tmp_path / "run")
+    return tmp_path / "run"
+
+
+STOCK = ("stock_before", "stock_after")  # line-side units: whole numbers (test_export_csv_writes_stock_...)
+
+
+def test_export_csv_writes_every_event_table(run_copy):
+    """``sim export RUN --csv`` writes RUN/csv/<table>.csv: the Parquet table's columns (and a
+    readable clock time), as many rows, seconds to 0.1 s, minutes to 0.001 min, km to 0.001,
+    planned cars to 0.01, empty cells where a number is unknown."""
+    code, out, err = invoke("export", run_copy, "--csv")
+    assert code == 0, err
+    assert f"5 tables written in {run_copy / 'csv'}" in out
+    assert {p.name for p in (run_copy / "csv").iterdir()} == {f"{t}.csv" for t in EVENT_TABLES}
+    record = RunRecord.open(run_copy)
+    for table in EVENT_TABLES:
+        stored = record.columns(table)
+        rows = read_csv(run_copy / "csv" / f"{table}.csv")
+        n = len(stored["replication"])
+        assert len(rows) == n, table
+        header = list(csv.reader((run_copy / "csv" / f"{table}.csv").open(encoding="utf-8")))[0]
+        assert header[0] == "replication" and set(header) == set(stored) | {CSV_CLOCK[table]}, table
+        for column, values in stored.items():
+            cells = [r[column] for r in rows]
+            if values.dtype.kind == "O":
+                assert cells == [str(v) for v in values.tolist()], (table, column)
+                continue
+            digits = (1 if column.endswith("_s") else 3 if column.endswith("_min") or column in ("minutes", "km")
+                      else 2 if column == "planned" else 0)
+            if column not in STOCK:
+                assert all(decimals(c) <= digits for c in cells), (table, column, cells[:5])
+            finite = np.isfinite(values.astype(float))
+            assert [c == "" for c in cells] == (~finite).tolist(), (table, column)
+            got = np.array([float(c) for c, ok in zip(cells, finite) if ok])
+            assert np.allclose(got, np.round(values[finite].astype(float), digits), rtol=0, atol=1e-9), (table, column)
+        if n:
+            clock = rows[0][CSV_CLOCK[table]]
+            assert re.fullmatch(r"d\d+ (Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d:\d\d", clock), (table, clock)
+    deliveries = read_csv(run_copy / "csv" / "deliveries.csv")
+    assert {r["replication"] for r in deliveries} == {"0", "1"}
     assert {float(r["km"]) for r in deliveries if r["supplier"] == "bolts"} == {8.0}
-    assert {float(r["km"]) for r in deliveries if r["supplier"] == "seats"} == {2.0}
-    for name, column in (("stoppages.csv", "minutes"), ("stock.csv", "before"), ("breakdowns.csv", "repair_min")):
-        with (run1["out"] / name).open(encoding="utf-8") as f:
-            assert column in f.readline().strip().split(",")
+    # the stoppages CSV of the folder itself and the exported one hold the same rows
+    assert read_csv(run_copy / "stoppages.csv") == read_csv(run_copy / "csv" / "stoppages.csv")
+
+
+def test_export_csv_writes_stock_as_whole_units_and_empty_where_unknown(run_copy):
+    """Line-side stock is a count of units: written as the old stock.csv wrote it, ``6`` not
+    ``6.0``, and (as ``sim.store.csv_columns`` says) empty where it is unknown (NaN: a delivery
+    unloaded after the window's end), never the text ``nan``."""
+    from sim.store import csv_columns
+    assert invoke("export", run_copy, "--csv")[0] == 0
+    deliveries = read_csv(run_copy / "csv" / "deliveries.csv")
+    for column in STOCK:
+        cells = [r[column] for r in deliveries]
+        assert cells and all(re.fullmatch(r"-?\d+", c) for c in cells if c), (column, cells[:5])
+    unknown = csv_columns({"replication": np.array([0, 0]), "stock_before": np.array([6.0, np.nan]),
+                           "stock_after": np.array([14.0, np.nan])})
+    assert [str(v) for v in unknown["stock_before"]] == ["6", ""]
+    assert [str(v) for v in unknown["stock_after"]] == ["14", ""]
+
+
+def test_export_csv_again_replaces_the_csv_folder_whole(run_copy):
+    assert invoke("export", run_copy, "--csv")[0] == 0
+    (run_copy / "csv" / "stray.csv").write_text("not ours")
+    code, _, err = invoke("export", run_copy, "--csv")
+    assert code == 0, err
+    assert {p.name for p in (run_copy / "csv").iterdir()} == {f"{t}.csv" for t in EVENT_TABLES}
+    assert not [p.name for p in run_copy.iterdir() if p.name.startswith(".")]
+
+
+def test_export_csv_out_writes_a_new_folder_and_only_reads_the_run(run_copy, tmp_path):
+    before = tree(run_copy)
+    code, out, err = invoke("export", run_copy, "--csv", "--out", tmp_path / "csvs")
+    assert code == 0, err
+    assert {p.name for p in (tmp_path / "csvs").iterdir()} == {f"{t}.csv" for t in EVENT_TABLES}
+    assert tree(run_copy) == before
+    assert (tmp_path / "csvs" / "deliveries.csv").read_text() != ""
+    code, _, err = invoke("export", run_copy, "--csv", "--out", tmp_path / "csvs")
+    assert code == 2
+    assert_one_error_line(err, "already exists")
+
+
+def test_export_needs_a_format_and_a_complete_run(run_copy, tmp_path):
+    code, out, err = invoke("export", run_copy)
+    assert code == 2 and out == ""
+    assert_one_error_line(err, "--csv")
+    assert not (run_copy / "csv").exists()
+    (tmp_path / "half").mkdir()
+    code, _, err = invoke("export", tmp_path / "half", "--csv")
+    assert code == 2
+    assert_one_error_line(err, "not a complete sim run folder")
+
+
+def test_export_of_a_sweep_point_without_its_tables_is_one_line(tmp_path, good):
+    """A sweep point keeps its event tables only with --detail."""
+    for detail in ([], ["--detail"]):
+        out = tmp_path / f"s{len(detail)}"
+        code, _, err = invoke("sweep", good, "--vary", "suppliers.seats.trucks=1", "--days", "1", "--replications", "1",
+                              "--workers", "1", "--no-plots", *detail, "--out", out)
+        assert code == 0, err
+        point = next((out / "points").iterdir())
+        code, _, err = invoke("export", point, "--csv")
+        if detail:
+            assert code == 0, err
+            assert {p.name for p in (point / "csv").iterdir()} == {f"{t}.csv" for t in EVENT_TABLES}
+        else:
+            assert code == 2
+            assert_one_error_line(err, "holds no event tables", "--detail")
+            assert not (point / "csv").exists()
 
 
 def test_run_again_into_the_same_folder_exits_2_and_touches_nothing(run1):
@@ -432,6 +574,8 @@ def no_simulation(monkeypatch):
     def refuse(*_a, **_k):
         raise AssertionError("the run started although its folder cannot be written")
     monkeypatch.setattr("sim.runner.run", refuse)
+    monkeypatch.setattr("sim.app.run", refuse)  # what sim run calls
+    monkeypatch.setattr("sim.runner.one_replication", refuse)
 
 
 def test_out_below_a_file_is_one_line_before_simulating(tmp_path, good, no_simulation):
@@ -597,7 +741,7 @@ def test_one_replication_prints_no_nan_and_writes_none(tmp_path, good):
     assert proc.returncode == 0, proc.stderr
     assert "nan" not in proc.stdout.lower()
     assert "tiny: 1 replication × 1 day (" in proc.stdout
-    assert re.search(r"cars_planned\s*│\s*1,080\s*│\s*–\s*│", proc.stdout)  # 0.75 d x 1,440 cars/d
+    assert re.search(r"cars_planned\s*│\s*cars\s*│\s*1,080\s*│\s*–\s*│", proc.stdout)  # 0.75 d x 1,440 cars/d
     summary = no_nan((tmp_path / "a" / "summary.json").read_text())
     assert summary["kpis"]["cars_planned"] == {"mean": 1080.0, "ci95": None, "n": 1}
     proc = sim_process("run", good.name, "--days", "1", "--replications", "1", "--seed", "3", "--out", "b",
@@ -737,7 +881,7 @@ def test_work_beyond_the_limit_is_one_line_and_writes_nothing(tmp_path, good, mo
     def no_replication(*args):
         raise AssertionError("a replication started")  # fail at once rather than run 10,000 of them
 
-    monkeypatch.setattr(sim.runner, "_one", no_replication)
+    monkeypatch.setattr(sim.runner, "one_replication", no_replication)
     monkeypatch.chdir(tmp_path)
     code, out, err = invoke(*[str(good) if a == "{good}" else a for a in command])
     assert code == 2 and out == ""

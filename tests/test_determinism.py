@@ -19,10 +19,12 @@ import tempfile
 from dataclasses import fields
 from pathlib import Path
 
+import numpy as np
 from micro import build, tiny
 
-from sim.results import summary_document, write_tables
+from sim.model import run_replication
 from sim.runner import run
+from sim.store import write_run
 from sim.scenario import load_scenario
 
 HERE = Path(__file__).resolve().parent
@@ -38,25 +40,47 @@ def _scenarios():
     return [load_scenario(GOLDEN), build(noisy)]
 
 
+def _column_bytes(array: np.ndarray) -> bytes:
+    """A column's content: numbers as their bytes, names (object arrays hold pointers) as text."""
+    if array.dtype.kind == "O":
+        return "\x1f".join(map(str, array.tolist())).encode()
+    return array.tobytes()
+
+
 def digest(workers: int) -> dict[str, str]:
-    """sha256 of every event table, of summary.json's document and of the CSV tables, per scenario."""
+    """sha256 of the model's own tables of every replication (run here, in this interpreter), of
+    every event table of every replication (as the workers handed them back), of summary.json's
+    document and of the run folder's files (all but manifest.json, which records the time, the
+    wall time and the workers), per scenario."""
     out = {}
     for scenario in _scenarios():
         result = run(scenario, workers=workers)
+        model = hashlib.sha256()
+        for r in range(scenario.replications):
+            raw = run_replication(scenario, r).tables
+            for f in fields(raw):
+                array = getattr(raw, f.name)
+                model.update(f"{f.name}{array.dtype}{array.shape}".encode())
+                model.update(array.tobytes())
         tables = hashlib.sha256()
-        for rep in result.replications:
-            for f in fields(rep.tables):
-                array = getattr(rep.tables, f.name)
-                tables.update(f"{f.name}{array.dtype}{array.shape}".encode())
-                tables.update(array.tobytes())
-        summary = json.dumps(summary_document(result)).encode()
-        csvs = hashlib.sha256()
-        with tempfile.TemporaryDirectory() as folder:
-            write_tables(Path(folder), result)
-            for path in sorted(Path(folder).iterdir()):
-                csvs.update(path.name.encode() + path.read_bytes())
-        out[scenario.name] = {"tables": tables.hexdigest(), "summary": hashlib.sha256(summary).hexdigest(),
-                              "csv": csvs.hexdigest()}
+        assert result.tables.seen == list(range(scenario.replications))  # every replication's tables, in order
+        for r in result.tables.seen:
+            for name, columns in result.tables.tables_of(r).items():
+                for column, array in columns.items():
+                    tables.update(f"{r}{name}{column}{array.dtype}{array.shape}".encode())
+                    tables.update(_column_bytes(array))
+        summary = json.dumps(result.summary.to_json()).encode()
+        files = hashlib.sha256()
+        with tempfile.TemporaryDirectory() as parent:
+            folder = write_run(result, out=Path(parent) / "run")
+            paths = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json")
+            assert {p.relative_to(folder).as_posix() for p in paths} >= {
+                "summary.json", "scenario.yaml", "by_supplier.csv", "by_part.csv", "stoppages.csv",
+                "tables/deliveries.parquet", "tables/stoppages.parquet"}
+            for path in paths:
+                files.update(path.relative_to(folder).as_posix().encode() + path.read_bytes())
+        out[scenario.name] = {"model": model.hexdigest(), "tables": tables.hexdigest(), "summary": hashlib.sha256(summary).hexdigest(),
+                              "files": files.hexdigest()}
     return out
 
 

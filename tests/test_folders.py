@@ -16,9 +16,9 @@ import pytest
 
 from sim.errors import ResultsError
 from sim.folders import DEAD_OWNER_AGE_S, MARKER, STALE_AGE_S, new_folder, remove_stale
-from sim.results import save
 from sim.runner import run
 from sim.scenario import load_scenario
+from sim.store import write_run
 
 GOLDEN = Path(__file__).parent / "data" / "golden.yaml"
 
@@ -51,8 +51,8 @@ def temporary(parent: Path, name: str, *, pid: int | None, host: str | None = No
 def test_identical_runs_in_the_same_second_get_distinct_folders(result, tmp_path, monkeypatch):
     """Run ids have one-second resolution: the second and third identical run of that second get
     -2 and -3 instead of failing after simulating."""
-    monkeypatch.setattr("sim.results.new_run_id", lambda scenario: "20260101-120000-abcdef-s7")
-    folders = [save(result, root=tmp_path, plots=False) for _ in range(3)]
+    monkeypatch.setattr("sim.store.new_run_id", lambda scenario: "20260101-120000-abcdef-s7")
+    folders = [write_run(result, root=tmp_path) for _ in range(3)]
     base = tmp_path / "golden" / "20260101-120000-abcdef-s7"
     assert folders == [base, base.with_name(base.name + "-2"), base.with_name(base.name + "-3")]
     assert all((f / "manifest.json").is_file() and not (f / MARKER).exists() for f in folders)
@@ -62,7 +62,7 @@ def test_identical_runs_in_the_same_second_get_distinct_folders(result, tmp_path
 def test_an_explicit_out_is_never_suffixed_or_replaced(result, tmp_path):
     (tmp_path / "mine").mkdir()  # even empty: a rename onto an empty folder would silently replace it
     with pytest.raises(ResultsError, match="already exists"):
-        save(result, out=tmp_path / "mine", plots=False)
+        write_run(result, out=tmp_path / "mine")
     assert list((tmp_path / "mine").iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
 
@@ -98,7 +98,7 @@ def test_stale_temporaries_are_removed_and_live_ones_kept(result, tmp_path):
     mine.mkdir()
     os.utime(mine, (0, 0))
 
-    folder = save(result, root=tmp_path, plots=False)
+    folder = write_run(result, root=tmp_path)
 
     left = {p.name for p in parent.iterdir()}
     assert left == {fresh_dead.name, alive.name, elsewhere.name, unmarked_new.name, link.name, mine.name,
@@ -116,13 +116,16 @@ def test_remove_stale_handles_a_marker_it_cannot_read(tmp_path):
     assert remove_stale(tmp_path) == [folder]
 
 
-def test_a_disk_error_while_writing_is_one_planner_error_and_leaves_nothing(result, tmp_path, monkeypatch):
+@pytest.mark.parametrize("where", ["sim.store.write_summary", "sim.store.TableWriter.add"],
+                         ids=["summary-and-small-tables", "parquet-event-tables"])
+def test_a_disk_error_while_writing_is_one_planner_error_and_leaves_nothing(result, tmp_path, monkeypatch, where):
+    """Whether the disk fills while the event tables (Parquet) or the summary are written."""
     def full(*_a, **_k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("sim.results.write_tables", full)
+    monkeypatch.setattr(where, full)
     with pytest.raises(ResultsError, match="cannot write .*run: .*No space left on device.*nothing was written"):
-        save(result, out=tmp_path / "run", plots=False)
+        write_run(result, out=tmp_path / "run")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -130,14 +133,14 @@ def sweep_rows() -> tuple[list[dict], dict]:
     axes = {"a.x": [1, 2], "a.y": [3, 4]}
     rows = [{"point": f"{x}-{y}", "a.x": x, "a.y": y, "kpi": k, "mean": float(x * y), "ci95": 0.5,
              "replications": 2, "folder": "points/p"}
-            for x in axes["a.x"] for y in axes["a.y"] for k in ("stoppage_min", "availability", "truck_km")]
+            for x in axes["a.x"] for y in axes["a.y"] for k in ("stoppage_min", "supply_availability", "truck_km")]
     return rows, axes
 
 
 def test_sweep_plots_are_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
-    from sim.sweep import write_sweep_plots
+    from sim.app import sweep_plots
     rows, axes = sweep_rows()
-    written = write_sweep_plots(tmp_path, rows, axes)
+    written = sweep_plots(tmp_path, rows, axes)
     names = {p.name for p in (tmp_path / "plots").iterdir()}
     assert names == {p.name for p in written} and len(names) == 8  # 3 KPI plots and a heatmap, PNG and SVG
     before = {p.name: p.read_bytes() for p in (tmp_path / "plots").iterdir()}
@@ -145,8 +148,8 @@ def test_sweep_plots_are_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
     def killed(*_a, **_k):  # interrupted at the last plot, after the three KPI plots were drawn
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("sim.plots.sweeps.heatmap", killed)
+    monkeypatch.setattr("sim.app.heatmap", killed)
     with pytest.raises(KeyboardInterrupt):
-        write_sweep_plots(tmp_path, [{**r, "mean": 0.0} for r in rows], axes)
+        sweep_plots(tmp_path, [{**r, "mean": 0.0} for r in rows], axes)
     assert {p.name: p.read_bytes() for p in (tmp_path / "plots").iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["plots"]

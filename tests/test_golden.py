@@ -12,7 +12,6 @@ import math
 import os
 from pathlib import Path
 
-from sim.results import summary_document
 from sim.runner import run
 from sim.scenario import load_scenario
 
@@ -48,7 +47,7 @@ def _close(a, b, path="") -> list[str]:
 
 def test_golden_summary():
     result = run(load_scenario(HERE / "data" / "golden.yaml"), workers=1)
-    got = _essentials(json.loads(json.dumps(summary_document(result))))
+    got = _essentials(json.loads(json.dumps(result.summary.to_json())))
     if os.environ.get("SIM_UPDATE_GOLDEN") == "1":
         GOLDEN.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     want = json.loads(GOLDEN.read_text(encoding="utf-8"))

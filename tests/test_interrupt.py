@@ -109,8 +109,12 @@ def test_ctrl_c_while_workers_simulate(tmp_path, scenario, group):
 
 
 def test_ctrl_c_while_the_folder_is_written(tmp_path, scenario):
+    """The temporary folder is made before the run starts (each replication's event tables go into
+    it as it finishes); here the Ctrl-C comes once the simulation is over and its summary is
+    written, while the plots are drawn."""
     proc = start("run", scenario.name, "--days", "2", "--replications", "1", "--out", "r", cwd=tmp_path)
-    wait_for(proc, lambda: any(p.name.startswith(".tmp-r-") for p in tmp_path.iterdir()))
+    wait_for(proc, lambda: any(p.name.startswith(".tmp-r-") and (p / "summary.json").is_file()
+                               for p in tmp_path.iterdir()))
     lines, _ = interrupt(proc)
     assert proc.returncode == 130, lines
     assert lines == ["interrupted: nothing was written"]

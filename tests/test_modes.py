@@ -12,7 +12,7 @@ from micro import build, jis_loop, tiny
 
 import sim.model  # noqa: F401  (fills the registry)
 from sim.errors import SimError
-from sim.model.disruptions import (ClosedRoadWindow, Roads, SlowRoadWindow, SupplierDownWindow, declared_windows,
+from sim.disruptions import (ClosedRoadWindow, Roads, SlowRoadWindow, SupplierDownWindow, declared_windows,
                                    supplier_downtime)
 from sim.model.loop import MODES, loop_class, mode
 from sim.model.plant import Plant

@@ -74,7 +74,7 @@ def test_a_supplier_break_between_call_offs_delays_the_rack(warmup_s, margin_min
     assert rows(tables.trips, ("ready", "depart", "unloaded"), 3) == [(270.0, 330.0, 690.0), (450.0, 510.0, 870.0),
                                                                      (720.0, 780.0, 1140.0)]
     assert rows(tables.stoppages, ("cycle", "start", "end")) == [(11, 660.0, 690.0)]
-    assert measure(Frame.of(sc), tables)["by_part"]["part"]["jis_margin_min_min"] == margin_min
+    assert measure(Frame.of(sc), tables).by_part["part"]["jis_margin_min_min"] == margin_min
 
 
 def _supplier_break(start: str, end: str) -> dict:
@@ -118,7 +118,7 @@ def test_every_rack_of_a_starved_loop_arrives_when_the_line_has_waited_7_minutes
     sc = build(jis_loop(broadcast=0, rack=8, per_truck=2, days=0.05))
     tables = run_replication(sc).tables
     assert len(tables.trips) == 6 and len(tables.stoppages) == 7
-    row = measure(Frame.of(sc), tables)["by_part"]["part"]
+    row = measure(Frame.of(sc), tables).by_part["part"]
     assert (row["jis_margin_min_min"], row["jis_margin_min_mean"], row["jis_margin_min_p5"]) == (-7.0, -7.0, -7.0)
 
 

@@ -15,18 +15,19 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.container import ErrorbarContainer
 from matplotlib.text import Text
 
+from sim.kpis import number
 from sim.plots import PLOTS
 from sim.plots import comparison
 from sim.plots.labels import place_labels
 from sim.plots.network import cars_per_shift, placement_map, trucks
-from sim.plots.style import _lab, number, palette, supplier_colours, tick, whiskers
+from sim.plots.style import _lab, palette, supplier_colours, tick, whiskers
 from sim.plots.supply import stoppage_bars, timeline
 from sim.plots.sweeps import heatmap, kpi_lines, size_plot
-from sim.results import save
-from sim.rundata import RunData
+from sim.results import Stat
 from sim.runner import run
 from sim.scenario import load_scenario
 from sim.size import Sizing, Target
+from sim.store import RunRecord, write_run
 
 NANSHAN = Path(__file__).parents[1] / "scenarios" / "nanshan-detour.yaml"
 SHAKY = "cooling-hoses"
@@ -34,17 +35,18 @@ SHAKY_PER_REP = [0.0, 0.0, 6.0]  # mean 2, sd sqrt(12), 95 % half-width t(2) x s
 
 
 @pytest.fixture(scope="module")
-def nanshan(tmp_path_factory) -> RunData:
+def nanshan(tmp_path_factory) -> RunRecord:
     """nanshan-detour (46 suppliers, 4 of them hours away), 2 days, 3 replications; the supplier
     SHAKY made to stop the line 0, 0 and 6 min: a mean far smaller than its interval."""
     scenario = load_scenario(NANSHAN, ["horizon.days=2", "horizon.warmup_days=0.5", "replications=3"])
-    folder = save(run(scenario, workers=1), out=tmp_path_factory.mktemp("runs") / "nanshan", plots=False)
-    data = RunData.load(folder)
+    folder = write_run(run(scenario, workers=1), out=tmp_path_factory.mktemp("runs") / "nanshan")
+    data = RunRecord.open(folder)
     summary = copy.deepcopy(data.summary)
-    summary["by_supplier"][SHAKY]["stoppage_min"] = {"mean": 2.0, "ci95": 8.606, "n": 3}
-    for rep, x in zip(summary["per_replication"], SHAKY_PER_REP):
-        rep["by_supplier"][SHAKY]["stoppage_min"] = x
-        rep["kpis"]["stoppage_min"] = x
+    summary.by_supplier[SHAKY].figures["stoppage_min"] = Stat(2.0, 8.606, 3)
+    assert len(summary.per_replication) == len(SHAKY_PER_REP)
+    for rep, x in zip(summary.per_replication, SHAKY_PER_REP):
+        rep.by_supplier[SHAKY].figures["stoppage_min"] = x
+        rep.kpis["stoppage_min"] = x
     return dataclasses.replace(data, summary=summary)
 
 
@@ -108,8 +110,8 @@ def test_sweep_bands_stay_inside_the_kpi_bounds():
     """A stoppage of 1 ± 5 min is banded from 0 to 6; an availability of 0.98 ± 0.05 up to 1."""
     axes = {"k": [1, 2]}
     rows = [{"kpi": "stoppage_min", "k": k, "mean": 1.0, "ci95": 5.0} for k in (1, 2)]
-    rows += [{"kpi": "availability", "k": k, "mean": 0.98, "ci95": 0.05} for k in (1, 2)]
-    for kpi, low, high in (("stoppage_min", 0.0, 6.0), ("availability", 0.93, 1.0)):
+    rows += [{"kpi": "supply_availability", "k": k, "mean": 0.98, "ci95": 0.05} for k in (1, 2)]
+    for kpi, low, high in (("stoppage_min", 0.0, 6.0), ("supply_availability", 0.93, 1.0)):
         band = kpi_lines(rows, axes, kpi).axes[0].collections[0]
         y = np.concatenate([p.vertices[:, 1] for p in band.get_paths()])
         assert y.min() == pytest.approx(low) and y.max() == pytest.approx(high)
@@ -163,7 +165,7 @@ def test_map_names_nearly_every_supplier_and_no_labels_collide(nanshan):
     labels, boxes = label_boxes(fig)
     names = {t.get_text().rsplit(" ", 2)[0] for t in labels if t.get_gid() == "label"}
     assert len(names) >= 0.9 * len(nanshan.scenario.suppliers)
-    assert {n for n, r in nanshan.summary["by_supplier"].items() if r["stoppage_min"]["mean"] > 0} <= names
+    assert {n for n, r in nanshan.summary.by_supplier.items() if r["stoppage_min"].mean > 0} <= names
     clashes = [(a.get_text(), b.get_text()) for (a, p), (b, q) in itertools.combinations(zip(labels, boxes), 2)
                if p.overlaps(q)]
     assert clashes == []

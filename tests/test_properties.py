@@ -91,7 +91,7 @@ def test_stock_never_negative_and_units_are_conserved(scenario):
 
 def _stoppage(data) -> float:
     sc = build(data)
-    return measure(Frame.of(sc), run_replication(sc).tables)["kpis"]["stoppage_min"]
+    return measure(Frame.of(sc), run_replication(sc).tables).kpis["stoppage_min"]
 
 
 @FAST

@@ -14,10 +14,9 @@ import yaml
 
 from sim.compare import comparison
 from sim.report import compare_report, render, write_run_report
-from sim.results import save
-from sim.rundata import RunData
 from sim.runner import run
 from sim.scenario import load_scenario
+from sim.store import RunRecord, write_run
 
 GOLDEN = Path(__file__).parent / "data" / "golden.yaml"
 TEMPLATES = Path(__file__).parents[1] / "sim" / "templates"
@@ -25,7 +24,7 @@ HOSTILE = '<script>alert(1)</script> "&<>'
 
 
 @pytest.fixture(scope="module")
-def hostile_runs(tmp_path_factory) -> list[RunData]:
+def hostile_runs(tmp_path_factory) -> list[RunRecord]:
     """The golden scenario, 2 replications, its description and its road jam's name set to HOSTILE,
     saved without plots into folders whose names hold HOSTILE's last characters."""
     root = tmp_path_factory.mktemp("hostile")
@@ -36,9 +35,9 @@ def hostile_runs(tmp_path_factory) -> list[RunData]:
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     runs = []
     for n, seed in (("a", 7), ("b", 8)):
-        folder = save(run(load_scenario(path, ["replications=2", f"seed={seed}"]), workers=1),
-                      out=root / f'{n}"&<>', plots=False)
-        runs.append(RunData.load(folder))
+        folder = write_run(run(load_scenario(path, ["replications=2", f"seed={seed}"]), workers=1),
+                           out=root / f'{n}"&<>')
+        runs.append(RunRecord.open(folder))
     return runs
 
 

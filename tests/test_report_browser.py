@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from browser import check_page
 
-from sim.compare import write_comparison
+from sim.app import save_run, write_comparison
 from sim.plots import PLOTS
-from sim.results import save
 from sim.runner import run
 from sim.scenario import load_scenario
 
@@ -24,8 +23,8 @@ HOSTILE = 'description=<script>console.error("not escaped")</script> "&<>'
 def two_runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser")
     # a description that would log a console error (a problem) if the report did not escape it
-    a = save(run(load_scenario(GOLDEN, ["replications=2", HOSTILE]), workers=1), out=root / "a")
-    b = save(run(load_scenario(GOLDEN, ["replications=2", "suppliers.seats.distance_km=9"]), workers=1), out=root / "b")
+    a = save_run(run(load_scenario(GOLDEN, ["replications=2", HOSTILE]), workers=1), out=root / "a")
+    b = save_run(run(load_scenario(GOLDEN, ["replications=2", "suppliers.seats.distance_km=9"]), workers=1), out=root / "b")
     return root, a, b
 
 

@@ -3,6 +3,7 @@ workers: test_determinism.py)."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -13,9 +14,9 @@ from micro import build, kanban_loop
 import sim
 from sim.errors import ResultsError
 from sim.model import run_replication
-from sim.results import read_run, save
 from sim.runner import run
 from sim.scenario import load_scenario
+from sim.store import RunRecord, read_run, write_run
 
 GOLDEN = Path(__file__).parent / "data" / "golden.yaml"
 
@@ -23,10 +24,10 @@ GOLDEN = Path(__file__).parent / "data" / "golden.yaml"
 def test_replications_differ_and_a_seed_changes_them():
     scenario = load_scenario(GOLDEN)
     result = run(scenario, workers=1)
-    stops = [r["kpis"]["stoppage_min"] for r in result.per_replication]
+    stops = [r.kpis["stoppage_min"] for r in result.per_replication]
     assert len(set(stops)) == len(stops)
     other = run(load_scenario(GOLDEN, ["seed=8"]), workers=1)
-    assert other.summary["kpis"]["stoppage_min"] != result.summary["kpis"]["stoppage_min"]
+    assert other.summary.kpis["stoppage_min"] != result.summary.kpis["stoppage_min"]
 
 
 def test_common_random_numbers_a_new_supplier_does_not_change_anothers_draws():
@@ -59,24 +60,53 @@ def test_common_random_numbers_trip_n_keeps_its_draws_when_timing_changes():
     assert np.allclose(drive_a[:50], drive_b[:50])
 
 
+def _csv(path: Path) -> list[dict]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+EVENT_TABLES = ["breakdowns", "deliveries", "downtime", "shifts", "stoppages"]
+
+
 def test_run_folder_contents(tmp_path):
-    result = run(load_scenario(GOLDEN, ["replications=2"]), workers=1)
-    folder = save(result, out=tmp_path / "run", plots=False)
+    scenario = load_scenario(GOLDEN, ["replications=2"])
+    result = run(scenario, workers=1)
+    folder = write_run(result, out=tmp_path / "run")
     summary, manifest = read_run(folder)
     assert manifest["seed"] == 7 and manifest["replications"] == 2 and len(manifest["scenario_hash"]) == 64
-    assert manifest["packages"]["simpy"]
-    assert summary["kpis"]["cars_built"]["mean"] == pytest.approx(result.summary["kpis"]["cars_built"]["mean"])
-    lines = (folder / "stoppages.csv").read_text().splitlines()
-    minutes = sum(float(line.split(",")[4]) for line in lines[1:])
-    total = sum(r["kpis"]["stoppage_min"] for r in summary["per_replication"])
-    assert minutes == pytest.approx(total, abs=0.01 * len(lines))
-    deliveries = (folder / "deliveries.csv").read_text().splitlines()
-    assert len(deliveries) - 1 == sum(len(r.tables.trips) for r in result.replications)
+    assert manifest["packages"]["simpy"] and manifest["packages"]["pyarrow"]
+    assert sorted(manifest["event_tables"]) == EVENT_TABLES
+    assert summary.kpis["cars_built"].mean == pytest.approx(result.summary.kpis["cars_built"].mean)
+    assert summary.to_json() == result.summary.to_json()  # summary.json reads back as it was written
+    # stoppages.csv: every replication's stoppages, their minutes adding up to each one's stoppage_min
+    rows = _csv(folder / "stoppages.csv")
+    assert list(rows[0]) == ["replication", "start_s", "end_s", "start", "minutes", "station", "part", "supplier",
+                             "disruption"]
+    for r in summary.per_replication:
+        minutes = sum(float(row["minutes"]) for row in rows if row["replication"] == str(r.replication))
+        assert minutes == pytest.approx(r.kpis["stoppage_min"], abs=0.0005 * len(rows) + 1e-9)
+    assert {row["replication"] for row in rows} == {"0", "1"}
+    # the event tables, in Parquet: a delivery row for every trip of every replication
+    record = RunRecord.open(folder)
+    deliveries = record.columns("deliveries")
+    assert len(deliveries["part"]) == sum(len(run_replication(scenario, r).tables.trips) for r in range(2))
+    assert np.bincount(deliveries["replication"]).tolist() == [len(run_replication(scenario, r).tables.trips)
+                                                              for r in range(2)]
+    assert len(record.columns("stoppages")["minutes"]) == len(rows)
+    # by_part.csv and by_supplier.csv: one row per part and per supplier, mean and half-width
+    parts, suppliers = _csv(folder / "by_part.csv"), _csv(folder / "by_supplier.csv")
+    assert [row["part"] for row in parts] == [p.name for _, p in scenario.parts]
+    assert [row["supplier"] for row in suppliers] == [s.name for s in scenario.suppliers]
+    assert {"supplier", "mode", "station", "stoppage_min", "stoppage_min_ci95"} <= set(parts[0])
+    for row in suppliers:
+        assert float(row["stoppage_min"]) == pytest.approx(summary.by_supplier[row["supplier"]]["stoppage_min"].mean,
+                                                           abs=5e-5)
     assert sorted(p.name for p in folder.iterdir()) == [
-        "breakdowns.csv", "deliveries.csv", "downtime.csv", "manifest.json", "scenario.yaml", "shifts.csv",
-        "stock.csv", "stoppages.csv", "summary.json"]
+        "by_part.csv", "by_supplier.csv", "manifest.json", "scenario.yaml", "stoppages.csv", "summary.json", "tables"]
+    assert sorted(p.name for p in (folder / "tables").iterdir()) == [f"{t}.parquet" for t in EVENT_TABLES]
     # the resolved scenario reloads to the same scenario
     assert sim.load_scenario(folder / "scenario.yaml") == result.scenario
+    assert record.scenario == result.scenario
 
 
 def test_a_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
@@ -85,9 +115,9 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
     def boom(*_a, **_k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("sim.results.write_tables", boom)
+    monkeypatch.setattr("sim.store.write_summary", boom)
     with pytest.raises(KeyboardInterrupt):
-        save(result, out=tmp_path / "run", plots=False)
+        write_run(result, out=tmp_path / "run")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -96,7 +126,7 @@ def test_an_existing_folder_is_never_overwritten(tmp_path):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "keep.txt").write_text("mine")
     with pytest.raises(ResultsError):
-        save(result, out=tmp_path / "run", plots=False)
+        write_run(result, out=tmp_path / "run")
     assert (tmp_path / "run" / "keep.txt").read_text() == "mine"
 
 
@@ -110,7 +140,7 @@ def test_incomplete_folder_is_not_read_as_a_run(tmp_path):
 def test_python_api_runs_without_the_cli():
     scenario = sim.load_scenario(GOLDEN, overrides=["replications=1", "horizon.days=1"])
     result = sim.run(scenario, workers=1)
-    assert result.summary["kpis"]["cars_planned"]["mean"] > 0
+    assert result.summary.kpis["cars_planned"].mean > 0
     assert result.events > 0
 
 

@@ -11,23 +11,21 @@ from __future__ import annotations
 import numpy as np
 from micro import THREE_SHIFTS, build, kanban_loop
 
-from sim.metrics import Frame, cycle_times, measure
+from sim.metrics import Frame, Reading, cycle_times, delivery_rows, measure
 from sim.model import run_replication
-from sim.results import stock_columns
-from sim.runner import RunResult
+from sim.plots.supply import stock_points
+from sim.results import ReplicationMetrics
 from sim.scenario import load_scenario
 
 
-def _result(scenario, replications=(0,)) -> RunResult:
-    reps = [run_replication(scenario, r) for r in replications]
+def _result(scenario, replication: int = 0) -> tuple:
+    """(the model's tables, the replication's figures, its line-side stock just before and after
+    each delivery in the window, in time order) of one replication."""
+    tables = run_replication(scenario, replication).tables
     frame = Frame.of(scenario)
-    return RunResult(scenario=scenario, replications=reps, per_replication=[measure(frame, r.tables) for r in reps],
-                     summary={}, wall_s=0.0, events=0, meta={})
-
-
-def _stock(result: RunResult) -> dict[str, np.ndarray]:
-    cols = stock_columns(result)
-    return {k: np.asarray(v) for k, v in cols.items()}
+    reading = Reading(frame, tables)
+    metrics: ReplicationMetrics = measure(frame, tables, replication, reading)
+    return tables, metrics, stock_points(delivery_rows(frame, reading))
 
 
 def test_a_delivery_that_ends_a_stoppage_finds_the_line_empty_and_fills_it():
@@ -44,18 +42,16 @@ def test_a_delivery_that_ends_a_stoppage_finds_the_line_empty_and_fills_it():
     line stops at 1110 until 1260: the same 630 s pattern again. So every delivery of the day
     finds 0 units and leaves 4, the line stops 480-630 + k x 630, and stock never goes below 0."""
     sc = build(kanban_loop(cards=2, pack=4, trucks=4))
-    result = _result(sc)
-    tables = result.replications[0].tables
+    tables, metrics, stock = _result(sc)
     stops = tables.stoppages
     assert stops["start"][:3].tolist() == [480.0, 1110.0, 1740.0]
     assert stops["end"][:3].tolist() == [630.0, 1260.0, 1890.0]
     starts, _ = cycle_times(Frame.of(sc), tables)
     assert starts[8] == 630.0 and starts[12] == 870.0  # the cycle after the stop starts at the unload
-    stock = _stock(result)
     assert stock["time_s"][:4].tolist() == [630.0, 870.0, 1260.0, 1500.0]
     assert set(stock["before"].tolist()) == {0}
     assert set(stock["after"].tolist()) == {4}
-    part = result.per_replication[0]["by_part"]["part"]
+    part = metrics.by_part["part"]
     assert part["stock_min"] == 0 and part["stock_peak"] == 8
 
 
@@ -81,16 +77,14 @@ def test_stock_is_exact_at_deliveries_across_breaks_and_a_fractional_takt():
     line can never use a unit it does not have, so stock is never below 0, and the full loop, 8
     units, is line-side at t = 0."""
     sc = build(kanban_loop(cards=2, pack=4, trucks=4, takt=61.3), calendar=THREE_SHIFTS)
-    result = _result(sc)
-    tables = result.replications[0].tables
-    stock = _stock(result)
+    tables, metrics, stock = _result(sc)
     ends = set(tables.stoppages["end"].tolist())
-    ending = np.array([t in ends for t in tables.trips["unloaded"].tolist()])
+    ending = np.array([t in ends for t in stock["time_s"].tolist()])  # deliveries that ended a stoppage
     assert ending.sum() > 50  # the loop is starved all day: most deliveries end a stoppage
     assert set(stock["before"][ending].tolist()) == {0}
     assert set(stock["after"][ending].tolist()) == {4}
     assert stock["before"].min() >= 0
-    part = result.per_replication[0]["by_part"]["part"]
+    part = metrics.by_part["part"]
     assert part["stock_min"] == 0 and part["stock_peak"] == 8
 
 
@@ -98,8 +92,7 @@ def test_nanshan_detour_stock_never_goes_below_zero():
     """Four days of nanshan-detour with seed 10 held four kanban parts (ac-compressor, fuel-tank
     among them) at -1 at some delivery that ended a stoppage. No part may ever show less than 0."""
     sc = load_scenario("scenarios/nanshan-detour.yaml", ["horizon.days=4", "horizon.warmup_days=0", "seed=10"])
-    result = _result(sc)
-    stock = _stock(result)
+    _, metrics, stock = _result(sc)
     assert stock["before"].min() >= 0
-    lows = {name: row["stock_min"] for name, row in result.per_replication[0]["by_part"].items()}
+    lows = {name: row["stock_min"] for name, row in metrics.by_part.items()}
     assert min(lows.values()) >= 0, {k: v for k, v in lows.items() if v < 0}

@@ -13,10 +13,9 @@ import sys
 
 import numpy as np
 
-from sim.metrics import Frame, measure
+from sim.metrics import Frame, Reading, event_tables, measure
 from sim.model import run_replication
-from sim.results import delivery_columns, stock_columns, stoppage_columns
-from sim.runner import RunResult
+from sim.results import ReplicationMetrics
 from sim.scenario import Scenario, scenario_from_dict
 
 
@@ -42,16 +41,17 @@ def plant(n: int, days: float = 0.25) -> dict:
                              "extra_min": 30}]}
 
 
-def validate_run_and_tabulate(data: dict, wrap=lambda tables: tables) -> RunResult:
-    """What ``sim run --no-plots`` does for one replication, with the tables passed through ``wrap``."""
+def validate_run_and_tabulate(data: dict, wrap=lambda tables: tables) -> ReplicationMetrics:
+    """What ``sim run --no-plots`` does for one replication (as :func:`sim.runner.one_replication`:
+    the KPIs and every event table of the run folder), with the model's tables passed through ``wrap``."""
     scenario = scenario_from_dict(data, "scale")
-    rep = run_replication(scenario)
-    rep = type(rep)(rep.replication, wrap(rep.tables), rep.events)
+    tables = wrap(run_replication(scenario).tables)
     frame = Frame.of(scenario)
-    result = RunResult(scenario, [rep], [measure(frame, rep.tables)], {}, 0.0, rep.events)
-    for columns in (stoppage_columns, delivery_columns, stock_columns):
-        columns(result)
-    return result
+    reading = Reading(frame, tables)
+    metrics = measure(frame, tables, 0, reading)
+    made = event_tables(frame, tables, reading)
+    assert set(made) == {"stoppages", "deliveries", "breakdowns", "shifts", "downtime"}
+    return metrics
 
 
 def test_scenario_parts_is_built_a_fixed_number_of_times(monkeypatch):
@@ -68,8 +68,8 @@ def test_scenario_parts_is_built_a_fixed_number_of_times(monkeypatch):
     counts = []
     for n in (20, 40):
         calls.clear()
-        result = validate_run_and_tabulate(plant(n))
-        assert result.per_replication[0]["kpis"]["stoppages"] > 0
+        metrics = validate_run_and_tabulate(plant(n))
+        assert metrics.kpis["stoppages"] > 0
         counts.append(len(calls))
     assert counts[0] == counts[1], counts
 
@@ -140,13 +140,12 @@ def test_per_supplier_charts_keep_to_the_top_rows(tmp_path):
     that took ten minutes to save."""
     from sim.plots import network, supply
     from sim.plots.style import TOP_ROWS
-    from sim.results import save
-    from sim.rundata import RunData
     from sim.runner import run
+    from sim.store import RunRecord, write_run
 
     scenario = scenario_from_dict(plant(400, days=0.25), "scale")
-    data = RunData.load(save(run(scenario, workers=1), out=tmp_path / "run", plots=False))
-    assert len(data.summary["by_supplier"]) == 400
+    data = RunRecord.open(write_run(run(scenario, workers=1), out=tmp_path / "run"))
+    assert len(data.summary.by_supplier) == 400
     for draw, what in ((network.trucks, "of 400"), (supply.jis_margins, "of 80 JIS parts")):
         fig = draw(data)
         rows = fig.axes[0].get_yticklabels()

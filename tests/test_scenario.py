@@ -889,7 +889,7 @@ def test_planned_cars_per_shift_add_up_to_the_run_kpi():
     table = shift_table(Frame.of(sc), np.empty(0))
     assert list(table["shift"]) == ["early", "late"]
     assert list(table["planned"]) == [450.0, 450.0]
-    assert measure(Frame.of(sc), run_replication(sc, 0).tables)["kpis"]["cars_planned"] == 900.0
+    assert measure(Frame.of(sc), run_replication(sc, 0).tables).kpis["cars_planned"] == 900.0
 
 
 # --- files that are not scenario text, and values that are not YAML (issue 7, item 6) ----------------

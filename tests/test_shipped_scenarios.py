@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.metrics import Frame, cycle_times, shift_table
-from sim.results import stock_columns
+from sim.metrics import Frame
+from sim.plots.supply import stock_points
 from sim.runner import run
 from sim.scenario import load_scenario
 from sim.scenario.schema import KanbanPart
@@ -55,9 +55,9 @@ def short_run(path: Path, moved: bool):
 @pytest.mark.parametrize("path, moved", CASES, ids=IDS)
 def test_a_short_run_of_a_shipped_scenario_adds_up(path, moved):
     scenario, result = short_run(path, moved)
-    frame, tables = Frame.of(scenario), result.replications[0].tables
+    frame = Frame.of(scenario)
     m = result.per_replication[0]
-    k = m["kpis"]
+    k = m.kpis
     takt, working_min = scenario.line.takt_s, frame.working_s / 60.0
 
     # time: no more is lost than was worked, and every lost minute is a car not built (one cycle
@@ -75,32 +75,34 @@ def test_a_short_run_of_a_shipped_scenario_adds_up(path, moved):
 
     # every stoppage minute is some part's, some supplier's and some cause's
     for table in ("by_part", "by_supplier", "by_disruption"):
-        assert math.fsum(r["stoppage_min"] for r in m[table].values()) == pytest.approx(k["stoppage_min"], abs=1e-6)
+        assert math.fsum(r["stoppage_min"] for r in m.table(table).values()) == pytest.approx(k["stoppage_min"], abs=1e-6)
     labels = {d.name or f"{d.kind}@{d.start_day:g}" for d in scenario.disruptions}
     labels |= {f"breakdown:{s.name}" for s in scenario.suppliers} | {"none"}
-    assert set(m["by_disruption"]) <= labels
+    assert set(m.by_disruption) <= labels
 
     # each trip is two one-way distances of its supplier
     for s in scenario.suppliers:
-        row = m["by_supplier"][s.name]
+        row = m.by_supplier[s.name]
         assert row["truck_km"] == pytest.approx(row["trips"] * 2 * s.one_way_km)
 
-    # the shifts of the window hold every car built
-    shifts = shift_table(frame, cycle_times(frame, tables)[1])
+    # the shifts of the window (the run's shifts table) hold every car built
+    shifts = result.tables.columns("shifts", 0)
     assert int(shifts["built"].sum()) == k["cars_built"]
     assert shifts["planned"].sum() == pytest.approx(k["cars_planned"])
 
 
 @pytest.mark.parametrize("path, moved", [pytest.param(p, moved, id=i) for (p, moved), i in zip(CASES, IDS)])
 def test_a_short_run_of_a_shipped_scenario_never_has_negative_stock(path, moved):
-    """Line-side stock, as stock.csv writes it (just before and after each delivery) and as the
-    summary gives it, is never negative; a kanban loop never holds more than its cards."""
+    """Line-side stock, as the deliveries table stores it (``stock_before`` and ``stock_after``, just
+    before and after each delivery) and as the summary gives it, is never negative; a kanban loop
+    never holds more than its cards."""
     scenario, result = short_run(path, moved)
     m = result.per_replication[0]
     for _, part in scenario.parts:
         if isinstance(part, KanbanPart):
-            assert m["by_part"][part.name]["stock_peak"] <= part.cards * part.pack_size
-    stock = stock_columns(result)
-    before, after = np.array(stock["before"], dtype=float), np.array(stock["after"], dtype=float)
+            assert m.by_part[part.name]["stock_peak"] <= part.cards * part.pack_size
+    stock = stock_points(result.tables.columns("deliveries", 0))
+    before, after = np.asarray(stock["before"], dtype=float), np.asarray(stock["after"], dtype=float)
+    assert len(before) > 0
     assert (after >= before).all()
-    assert (before >= 0).all() and all(m["by_part"][p.name]["stock_min"] >= 0 for _, p in scenario.parts)
+    assert (before >= 0).all() and all(m.by_part[p.name]["stock_min"] >= 0 for _, p in scenario.parts)

@@ -24,8 +24,10 @@ from typer.testing import CliRunner
 
 import sim.engine as engine_module
 import sim.sweep as sweep_module
+from sim.app import size, sweep
 from sim.cluster import SchedulerError
-from sim.size import Target, TargetError, size
+from sim.results import Stat
+from sim.size import Target, TargetError, find_size
 from sim.cli import app
 from sim.knob import Knob
 from sim.scenario import load_scenario
@@ -80,7 +82,7 @@ def rows_of(folder: Path) -> list[dict]:
 
 def test_common_random_numbers_an_irrelevant_key_changes_nothing(tmp_path):
     """bearing_deg only places a supplier on the map: both points give identical KPIs."""
-    result = run_sweep(GOLDEN, ["suppliers.seats.bearing_deg=10,200"], FAST, out=tmp_path / "s", workers=1, plots=False)
+    result = run_sweep(GOLDEN, ["suppliers.seats.bearing_deg=10,200"], FAST, out=tmp_path / "s", workers=1)
     a, b = result.points
     assert a.key != b.key
     by_point = {}
@@ -91,41 +93,70 @@ def test_common_random_numbers_an_irrelevant_key_changes_nothing(tmp_path):
 
 def test_a_sweep_resumes_after_an_interruption(tmp_path, monkeypatch):
     vary = ["suppliers.seats.distance_km=1,4,8", "suppliers.seats.trucks=1,2"]
-    whole = run_sweep(GOLDEN, vary, FAST, out=tmp_path / "whole", workers=1, plots=False)
+    whole = run_sweep(GOLDEN, vary, FAST, out=tmp_path / "whole", workers=1)
     calls = {"n": 0}
     real = engine_module._run_point
 
-    def flaky(scenario):
+    def flaky(scenario, *args):
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt  # Ctrl-C while the third point runs
-        return real(scenario)
+        return real(scenario, *args)
 
     monkeypatch.setattr(engine_module, "_run_point", flaky)
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(GOLDEN, vary, FAST, out=tmp_path / "cut", workers=1, plots=False)
+        run_sweep(GOLDEN, vary, FAST, out=tmp_path / "cut", workers=1)
     points = tmp_path / "cut" / "points"
     assert len([p for p in points.iterdir() if (p / "manifest.json").is_file()]) == 2
     assert not [p for p in points.iterdir() if not (p / "manifest.json").is_file()]  # nothing half-written
     monkeypatch.setattr(engine_module, "_run_point", real)
-    resumed = run_sweep(GOLDEN, vary, FAST, out=tmp_path / "cut", workers=1, plots=False)
+    resumed = run_sweep(GOLDEN, vary, FAST, out=tmp_path / "cut", workers=1)
     assert resumed.ran == 4
     strip = lambda rows: [{k: v for k, v in r.items() if k != "folder"} for r in rows]  # noqa: E731
     assert strip(resumed.rows) == strip(whole.rows)
-    again = run_sweep(GOLDEN, vary, FAST, out=tmp_path / "cut", workers=1, plots=False)
+    again = run_sweep(GOLDEN, vary, FAST, out=tmp_path / "cut", workers=1)
     assert again.ran == 0
 
 
+POINT_FILES = {"summary.json", "manifest.json", "scenario.yaml", "by_supplier.csv", "by_part.csv", "stoppages.csv"}
+
+
+@pytest.mark.parametrize("detail", [False, True], ids=["summary-only", "detail"])
+def test_a_point_folder_keeps_its_summary_and_small_tables_and_its_event_tables_only_with_detail(tmp_path, detail):
+    """A sweep point keeps summary.json, manifest.json, scenario.yaml and the three small CSVs; with
+    ``detail`` its event tables (Parquet) too; never plots. Its stoppages.csv holds the stoppages of
+    every replication either way, their minutes adding up to each replication's stoppage_min."""
+    from sim.store import RunRecord
+    result = sweep(GOLDEN, ["suppliers.seats.distance_km=1,9"], FAST, out=tmp_path / "s", workers=1, detail=detail)
+    assert (result.folder / "plots").is_dir()  # the sweep's own plots
+    for point in (result.folder / "points").iterdir():
+        names = {p.name for p in point.iterdir()}
+        assert names == POINT_FILES | ({"tables"} if detail else set()), names
+        record = RunRecord.open(point)
+        assert record.manifest["event_tables"] == (["stoppages", "deliveries", "breakdowns", "shifts", "downtime"]
+                                                   if detail else [])
+        with (point / "stoppages.csv").open(newline="", encoding="utf-8") as f:
+            stops = list(csv.DictReader(f))
+        for rep in record.summary.per_replication:
+            minutes = sum(float(r["minutes"]) for r in stops if r["replication"] == str(rep.replication))
+            assert minutes == pytest.approx(rep.kpis["stoppage_min"], abs=0.0005 * len(stops) + 1e-9)
+        if detail:
+            assert len(record.columns("stoppages")["minutes"]) == len(stops)
+        else:
+            with pytest.raises(Exception, match="--detail"):
+                record.columns("deliveries")
+
+
 def test_a_folder_holding_another_sweep_is_refused(tmp_path):
-    run_sweep(GOLDEN, ["suppliers.seats.trucks=1,2"], FAST, out=tmp_path / "s", workers=1, plots=False)
+    run_sweep(GOLDEN, ["suppliers.seats.trucks=1,2"], FAST, out=tmp_path / "s", workers=1)
     with pytest.raises(FolderError, match="different sweep"):
-        run_sweep(GOLDEN, ["suppliers.seats.trucks=1,3"], FAST, out=tmp_path / "s", workers=1, plots=False)
+        run_sweep(GOLDEN, ["suppliers.seats.trucks=1,3"], FAST, out=tmp_path / "s", workers=1)
 
 
 def test_one_worker_and_two_workers_give_identical_numbers(tmp_path):
     vary = ["suppliers.seats.distance_km=1,6", "suppliers.trim.trucks=1,2"]
-    one = run_sweep(GOLDEN, vary, FAST, out=tmp_path / "one", workers=1)
-    two = run_sweep(GOLDEN, vary, FAST, out=tmp_path / "two", workers=2)
+    one = sweep(GOLDEN, vary, FAST, out=tmp_path / "one", workers=1)  # with its plots
+    two = sweep(GOLDEN, vary, FAST, out=tmp_path / "two", workers=2)
     assert rows_of(one.folder) == rows_of(two.folder)
     pngs = sorted((two.folder / "plots").glob("*.png"))
     assert "heatmap_stoppage_min.png" in [p.name for p in pngs]
@@ -154,10 +185,25 @@ def test_size_finds_the_kanban_minimum_count(tmp_path):
     assert_png_drawn(tmp_path / "size" / "plots" / "size.png")
 
 
+def test_size_draws_its_evidence_and_a_point_keeps_no_plots(tmp_path):
+    """The same sizing over two replications (no spread where no stop: 0 ± 0): ``sim.app.size``
+    draws plots/size.png into the sizing folder; ``find_size`` alone draws nothing; no point folder
+    holds plots."""
+    data = kanban_loop(cards=6, pack=4, trucks=4)
+    data["replications"] = 2
+    path = write(tmp_path, data)
+    drawn = size(path, CARDS, Target.parse("stoppage_min <= 0"), 1, 16, out=tmp_path / "drawn", workers=1)
+    plain = find_size(path, CARDS, Target.parse("stoppage_min <= 0"), 1, 16, out=tmp_path / "plain", workers=1)
+    assert drawn.answer == plain.answer == 3
+    assert_png_drawn(tmp_path / "drawn" / "plots" / "size.png")
+    assert not (tmp_path / "plain" / "plots").exists()
+    assert not list(tmp_path.glob("*/points/*/plots"))
+
+
 def test_size_finds_the_jis_call_off_limit(tmp_path):
     """tests/test_analytic.py: broadcast 7 covers the chain (30 s margin), 6 falls short."""
     path = write(tmp_path, jis_loop(broadcast=20))
-    found = size(path, "line.broadcast_cars", Target.parse("stoppage_min <= 0"), 0, 40, out=tmp_path / "size",
+    found = find_size(path, "line.broadcast_cars", Target.parse("stoppage_min <= 0"), 0, 40, out=tmp_path / "size",
                  workers=1)
     assert found.answer == 7
 
@@ -166,14 +212,14 @@ def test_size_finds_the_largest_distance(tmp_path):
     """3 cards of 4 at takt 60: the card's replacement must be line-side within 2 x 240 + 60 = 540 s
     of its release; load 60 + unload 90 leave 390 s of driving, 6.5 km at 60 km/h."""
     path = write(tmp_path, kanban_loop(cards=3, pack=4, trucks=4, days=0.5))
-    found = size(path, "suppliers.sup.distance_km", Target.parse("stoppage_min <= 0"), 0.5, 40, largest=True,
+    found = find_size(path, "suppliers.sup.distance_km", Target.parse("stoppage_min <= 0"), 0.5, 40, largest=True,
                  tolerance=0.05, out=tmp_path / "size", workers=1)
     assert 6.4 <= found.answer <= 6.5
 
 
 def test_size_reports_no_answer_when_the_range_cannot_meet_it(tmp_path):
     path = write(tmp_path, kanban_loop(cards=2, pack=4, trucks=1))
-    found = size(path, "suppliers.sup.parts.part.cards", Target.parse("stoppage_min <= 0"), 1, 2,
+    found = find_size(path, "suppliers.sup.parts.part.cards", Target.parse("stoppage_min <= 0"), 1, 2,
                  out=tmp_path / "size", workers=1)
     assert found.answer is None and len(found.evidence) == 1
 
@@ -187,8 +233,8 @@ def test_bad_targets(text):
 
 def test_target_needs_the_whole_interval():
     t = Target.parse("stoppage_min <= 5")
-    assert t.met({"mean": 3.0, "ci95": 1.5}) and not t.met({"mean": 3.0, "ci95": 2.5})
-    assert Target.parse("supply_availability >= 0.99").met({"mean": 0.995, "ci95": 0.004})
+    assert t.met(Stat(3.0, 1.5, 2)) and not t.met(Stat(3.0, 2.5, 2))
+    assert Target.parse("supply_availability >= 0.99").met(Stat(0.995, 0.004, 3))
 
 
 def test_dask_cluster_gives_the_same_numbers_as_local_processes(tmp_path):
@@ -196,20 +242,39 @@ def test_dask_cluster_gives_the_same_numbers_as_local_processes(tmp_path):
     from dask.distributed import LocalCluster
 
     vary = ["suppliers.seats.distance_km=1,6", "suppliers.seats.trucks=1,2"]
-    local = run_sweep(GOLDEN, vary, FAST, out=tmp_path / "local", workers=2, plots=False)
+    local = run_sweep(GOLDEN, vary, FAST, out=tmp_path / "local", workers=2)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address="127.0.0.1:0") as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
-        on_dask = run_sweep(GOLDEN, vary, FAST, out=tmp_path / "dask", scheduler=cluster.scheduler_address,
-                            plots=False)
+        on_dask = run_sweep(GOLDEN, vary, FAST, out=tmp_path / "dask", scheduler=cluster.scheduler_address)
     assert on_dask.ran == 4
     assert rows_of(local.folder) == rows_of(on_dask.folder)
 
 
-def test_an_unreachable_scheduler_is_a_planner_error(tmp_path, monkeypatch):
-    monkeypatch.setenv("SIM_DASK_CONNECT_TIMEOUT", "2s")
+def test_an_unreachable_scheduler_is_a_planner_error(tmp_path):
+    started = time.monotonic()
     with pytest.raises(SchedulerError, match="no Dask scheduler at tcp://127.0.0.1:1"):
-        run_sweep(GOLDEN, ["suppliers.seats.trucks=1,2"], FAST, out=tmp_path / "s", scheduler="tcp://127.0.0.1:1")
+        run_sweep(GOLDEN, ["suppliers.seats.trucks=1,2"], FAST, out=tmp_path / "s", scheduler="tcp://127.0.0.1:1",
+                  connect_timeout_s=2)
+    assert time.monotonic() - started < 2 + 3
+    assert not (tmp_path / "s").exists()
+
+
+def test_the_library_reads_no_environment_variable(tmp_path, monkeypatch):
+    """Only the CLI reads SIM_DASK_SCHEDULER and SIM_DASK_CONNECT_TIMEOUT: a library sweep without
+    a scheduler runs on local processes whatever they say, and a duration given as None is the
+    default 10 s."""
+    from sim.cluster import DEFAULT_TIMEOUT_S, connect_timeout
+    monkeypatch.setenv("SIM_DASK_SCHEDULER", "tcp://127.0.0.1:1")
+    monkeypatch.setenv("SIM_DASK_CONNECT_TIMEOUT", "soon")
+    assert connect_timeout(None) == DEFAULT_TIMEOUT_S == 10
+    assert connect_timeout("500ms") == 0.5 and connect_timeout("1min") == 60.0
+    with pytest.raises(SchedulerError, match="SIM_DASK_CONNECT_TIMEOUT='soon'"):
+        connect_timeout("soon")
+    with pytest.raises(SchedulerError, match="--somewhere='0s'"):
+        connect_timeout("0s", where="--somewhere")
+    result = run_sweep(GOLDEN, ["suppliers.seats.trucks=1,2"], FAST, out=tmp_path / "s", workers=1)
+    assert result.ran == 2
 
 
 def test_expectation_passes_when_it_holds_and_fails_on_a_clear_reversal(tmp_path):
@@ -238,7 +303,7 @@ def test_the_committed_ci_sweep_is_a_valid_sweep():
 
 def test_target_on_one_part(tmp_path):
     path = write(tmp_path, kanban_loop(cards=6, pack=4, trucks=4))
-    found = size(path, "suppliers.sup.parts.part.cards", Target.parse("by_part.part.stoppage_min <= 0"), 1, 16,
+    found = find_size(path, "suppliers.sup.parts.part.cards", Target.parse("by_part.part.stoppage_min <= 0"), 1, 16,
                  out=tmp_path / "size", workers=1)
     assert found.answer == 3
 
@@ -267,7 +332,7 @@ def tree(folder: Path) -> list[str]:
 @pytest.fixture
 def no_point_runs(monkeypatch):
     """Fail the test if any point starts: bad input must be refused before."""
-    def refuse(scenario):
+    def refuse(*_a, **_k):
         raise AssertionError("a point ran before the bad input was refused")
     monkeypatch.setattr(engine_module, "_run_point", refuse)
     monkeypatch.setattr(engine_module, "run", refuse)
@@ -354,7 +419,7 @@ def test_an_unwritable_out_folder_is_refused(kanban, no_point_runs, monkeypatch)
 def test_sizing_folder_names_stay_under_the_results_folder(tmp_path):
     assert slug("../../../../x") == ".._.._.._.._x" and "/" not in slug("a/b\\c") and slug("..") == "_"
     path = write(tmp_path, kanban_loop(cards=3, pack=4, trucks=4))
-    found = size(path, CARDS, Target.parse("stoppage_min <= 0"), 3, 3, root=tmp_path / "results", workers=1)
+    found = find_size(path, CARDS, Target.parse("stoppage_min <= 0"), 3, 3, root=tmp_path / "results", workers=1)
     assert found.folder.resolve().parent == (tmp_path / "results" / "micro-kanban").resolve()
     assert found.folder.name.startswith("size-") and found.folder.name.endswith("-" + CARDS)
 
@@ -365,7 +430,7 @@ def test_size_brackets_from_the_scenario_value(tmp_path):
     """Cards start at the scenario's 6. tests/test_analytic.py derives that 3 cards never stop the
     line and 2 do, so: 6 meets, halve to 3 (meets), to 1 (misses), bisect at 2 (misses): 3."""
     path = write(tmp_path, kanban_loop(cards=6, pack=4, trucks=4))
-    found = size(path, CARDS, Target.parse("stoppage_min <= 0"), out=tmp_path / "size", workers=1)
+    found = find_size(path, CARDS, Target.parse("stoppage_min <= 0"), out=tmp_path / "size", workers=1)
     assert found.answer == 3
     assert [e["value"] for e in found.evidence] == [6, 3, 1, 2]
     assert [e["met"] for e in found.evidence] == [True, True, False, False]
@@ -375,7 +440,7 @@ def test_size_brackets_the_largest_distance(tmp_path):
     """From the scenario's 5 km (met) it doubles to 10 km (missed) and bisects 5..10 to 5/64 km;
     the limit derived above is 6.5 km."""
     path = write(tmp_path, kanban_loop(cards=3, pack=4, trucks=4, days=0.5))
-    found = size(path, "suppliers.sup.distance_km", Target.parse("stoppage_min <= 0"), largest=True,
+    found = find_size(path, "suppliers.sup.distance_km", Target.parse("stoppage_min <= 0"), largest=True,
                  out=tmp_path / "size", workers=1)
     assert [e["value"] for e in found.evidence][:3] == [5.0, 10.0, 7.5]
     assert 6.5 - 5 / 64 <= found.answer <= 6.5
@@ -497,8 +562,11 @@ def sim_process(*args, cwd: Path) -> subprocess.Popen:
 
 def test_a_second_sweep_on_a_folder_in_use_is_refused_and_the_first_finishes(tmp_path):
     """Two processes on one sweep folder used to race for the same point folders and one crashed
-    with a traceback. The second now refuses at once; the first finishes; a third resumes it."""
-    args = ["sweep", GOLDEN, "--vary", "suppliers.seats.distance_km=1:5:1", "--days", "6", "--replications", "2",
+    with a traceback. The second now refuses at once; the first finishes; a third resumes it. The
+    first runs 30 days a point (about a second each), so it still holds the folder when the second
+    has started (a sweep point of 6 days, without event tables, took a fifth of a second: the first
+    could finish before the second looked)."""
+    args = ["sweep", GOLDEN, "--vary", "suppliers.seats.distance_km=1:5:1", "--days", "30", "--replications", "2",
             "--workers", "1", "--out", tmp_path / "s"]
     first = sim_process(*args, cwd=tmp_path)
     deadline = time.monotonic() + 60
@@ -522,11 +590,11 @@ def test_a_second_sweep_on_a_folder_in_use_is_refused_and_the_first_finishes(tmp
 def interrupt_at(monkeypatch, call: int):
     real, calls = engine_module._run_point, {"n": 0}
 
-    def flaky(scenario):
+    def flaky(scenario, *args):
         calls["n"] += 1
         if calls["n"] == call:
             raise KeyboardInterrupt  # Ctrl-C while this point runs
-        return real(scenario)
+        return real(scenario, *args)
     monkeypatch.setattr(engine_module, "_run_point", flaky)
 
 

@@ -89,4 +89,4 @@ def test_the_runner_checks_before_any_replication(monkeypatch):
     with pytest.raises(WorkLimitError):
         run(sc, workers=1, progress=lambda done, n: calls.append(done))
     assert calls == []
-    assert run(sc, workers=1, force=True).summary["kpis"]["cars_built"]["n"] == 2
+    assert run(sc, workers=1, force=True).summary.kpis["cars_built"].n == 2

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sim.calendar import WorkTime
-from sim.model.disruptions import Roads
+from sim.disruptions import Roads
+from sim.model.line import Line
+from sim.model.pool import Pool
 from sim.model.usage import UsageProfile
 from sim.recorder import Recorder
 from sim.streams import LognormalFactor
 
-if TYPE_CHECKING:
-    from sim.model.fleet import Pool, Shipper
-    from sim.model.line import Line
+
+class Orders(Protocol):
+    """What a supply loop hands its loads to: its part's shipper (:class:`sim.model.fleet.Shipper`)."""
+
+    def add(self, ready: float, item: int, released: float, urgent: bool = False) -> None:
+        """A load (``item``: rack or card) ready at the supplier at ``ready``, needed since ``released``."""
 
 
 @dataclass
@@ -23,7 +28,7 @@ class SupplierContext:
     index: int
     name: str
     up: WorkTime  # production and dispatch time: calendar minus down windows
-    fleet: "Pool"
+    fleet: Pool
     roads: Roads
     travel: LognormalFactor
     one_way_s: float
@@ -38,11 +43,11 @@ class PartContext:
     """One part's view of the line and its supplier."""
 
     index: int
-    line: "Line"
+    line: Line
     rec: Recorder
     profile: UsageProfile
     offset: int  # the car at the part's station during cycle c is c + offset
     line_stations: int
     takt_s: float
     supplier: SupplierContext
-    shipper: "Shipper | None" = None
+    shipper: Orders | None = None

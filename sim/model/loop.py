@@ -10,13 +10,11 @@ plant is built.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from sim.errors import SimError
-
-if TYPE_CHECKING:
-    from sim.model.context import PartContext
-    from sim.scenario.schema import Scenario
+from sim.model.context import PartContext
+from sim.scenario.schema import Scenario
 
 
 class SupplyLoop(Protocol):

@@ -12,8 +12,9 @@ import simpy
 
 from sim.calendar import DAY_S, WorkTime
 from sim.model.context import PartContext, SupplierContext
-from sim.model.disruptions import Roads, declared_windows, supplier_downtime
-from sim.model.fleet import Pool, Shipper
+from sim.disruptions import Roads, declared_windows, supplier_downtime
+from sim.model.fleet import Shipper
+from sim.model.pool import Pool
 from sim.model.line import Line, LineFailures
 from sim.model.loop import SupplyLoop, loop_class
 from sim.model.usage import UsageProfile, draw_sequence

@@ -13,7 +13,7 @@ from matplotlib.patches import Patch
 from sim.plots.labels import free, marker_box, place_labels
 from sim.plots.style import (DAY_S, HOUR_S, TOP_ROWS, ci, empty, legend_below, mean, readable_ticks, supplier_colours, tick,
                               whiskers)
-from sim.rundata import RunData
+from sim.store import RunRecord
 
 RINGS_MIN = (5, 30, 120)
 GOLDEN_ANGLE = 137.508
@@ -21,12 +21,12 @@ MAX_NAMES = 100  # more names than this make a cloud, not a map, and only cost d
 RING_LABEL_DEG = (100, 80, 120, 60, 140, 40, 160, 20, 180, 0, 200, 340, 220, 320, 240, 300, 260, 280)
 
 
-def placement_map(run: RunData) -> Figure:
+def placement_map(run: RunRecord) -> Figure:
     """Each supplier at its bearing and one-way driving time from the plant (log radius, rings at
     5 min, 30 min and 2 h), marker area by trips, colour by stoppage minutes caused, each named
     with its one-way km where there is room; no label overlaps another, a marker or a ring's name."""
     sc = run.scenario
-    by_s = run.summary["by_supplier"]
+    by_s = run.summary.by_supplier
     fig = Figure(figsize=(11, 10))
     ax = fig.add_subplot(projection="polar")
     ax.set_theta_zero_location("N")
@@ -60,7 +60,7 @@ def placement_map(run: RunData) -> Figure:
     return fig
 
 
-def _name_suppliers(ax, run: RunData, points: np.ndarray, radii_pt: np.ndarray, order: list[int], bar) -> None:
+def _name_suppliers(ax, run: RunRecord, points: np.ndarray, radii_pt: np.ndarray, order: list[int], bar) -> None:
     """Ring names, the plant, and each supplier's name and km in ``order`` where there is room;
     a grey note says how many found none."""
     fig = ax.get_figure(root=True)
@@ -99,9 +99,9 @@ def _ring_labels(ax, points: np.ndarray, radii_pt: np.ndarray) -> list:
     return boxes
 
 
-def cars_per_shift(run: RunData) -> Figure:
+def cars_per_shift(run: RunRecord) -> Figure:
     """Cars built per shift (mean over replications) against the cars the shift's working time plans."""
-    table = run.tables["shifts"]
+    table = run.columns("shifts")
     reps = int(np.nanmax(table["replication"])) + 1 if len(table["replication"]) else 0
     fig = Figure(figsize=(12, 4.4), layout="constrained")
     ax = fig.add_subplot()
@@ -130,10 +130,10 @@ def cars_per_shift(run: RunData) -> Figure:
     return fig
 
 
-def trucks(run: RunData) -> Figure:
+def trucks(run: RunRecord) -> Figure:
     """Truck trips and truck-km per supplier per run window (mean ± 95 % CI), largest km first (the
     first TOP_ROWS)."""
-    by_s = run.summary["by_supplier"]
+    by_s = run.summary.by_supplier
     colours = supplier_colours(run.scenario)
     names = sorted(by_s, key=lambda n: -mean(by_s[n]["truck_km"]))[:TOP_ROWS]
     fig = Figure(figsize=(12, 0.26 * len(names) + 1.8), layout="constrained")
@@ -170,11 +170,12 @@ def busy_docks(start: np.ndarray, end: np.ndarray, edges: np.ndarray) -> tuple[n
     return busy, peak
 
 
-def dock_utilisation(run: RunData, replication: int = 0) -> Figure:
+def dock_utilisation(run: RunRecord, replication: int = 0) -> Figure:
     """Busy docks per hour (mean and peak) against the docks there are, in one replication."""
     sc = run.scenario
-    d = run.replication("deliveries", replication)
-    start, end = d["dock_s"], d["unloaded_s"]
+    d = run.columns("deliveries", replication, names=("unloaded_s", "unload_min", "dock_wait_min"))
+    end = d["unloaded_s"]
+    start = end - d["unload_min"] * 60.0
     edges = np.arange(sc.horizon.warmup_days * DAY_S, sc.horizon.days * DAY_S + HOUR_S, HOUR_S)
     busy, peak = busy_docks(start, end, edges)
     fig = Figure(figsize=(12, 4.2), layout="constrained")

@@ -11,31 +11,14 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from sim.kpis import bounds
+from sim.results import Stat
 from sim.scenario import Scenario
 
 DAY_S = 86_400.0
 HOUR_S = 3_600.0
 TOP_ROWS = 60  # rows of a chart with one row per supplier or part (every shipped scenario fits): more are
 # unreadable, and slow to draw
-
-# Figures that cannot leave [0, 1], and figures that cannot fall below zero (by metric name, the
-# last part of a key such as ``by_supplier.seats.stoppage_min``). Anything else is unbounded
-# (JIS margins are negative when the line waited).
-UNIT_INTERVAL = frozenset({"availability", "supply_availability", "run_ratio"})
-NON_NEGATIVE = frozenset({"cars_built", "cars_planned", "stoppages", "stoppage_min", "lost_cars", "breakdown_min",
-                          "truck_trips", "truck_km", "trips", "stock_mean", "stock_peak", "stock_min",
-                          "kanban_lead_min_mean"})
-
-
-def bounds(metric: str) -> tuple[float | None, float | None]:
-    """(lowest, highest) value ``metric`` can take; None where it is unbounded."""
-    name = metric.rpartition(".")[2]
-    if name in UNIT_INTERVAL:
-        return 0.0, 1.0
-    if name in NON_NEGATIVE:
-        return 0.0, None
-    return None, None
-
 
 def whiskers(means: Sequence[float], halves: Sequence[float], low: float | None = 0.0,
              high: float | None = None) -> np.ndarray:
@@ -49,25 +32,11 @@ def whiskers(means: Sequence[float], halves: Sequence[float], low: float | None 
 
 
 def band(means: np.ndarray, halves: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
-    """(lower, upper) edges of a mean ± half-width band, cut at the metric's bounds."""
+    """(lower, upper) edges of a mean ± half-width band, cut at the metric's bounds (from the KPI
+    registry)."""
     low, high = bounds(metric)
     lo, hi = means - halves, means + halves
     return (lo if low is None else np.maximum(lo, low)), (hi if high is None else np.minimum(hi, high))
-
-
-def number(value: float) -> str:
-    """A number as a planner reads it, never in scientific notation: 1,710 · 201 · 12.5 · 3.42 ·
-    0.415 · 0.00821 (three significant digits below 100, whole numbers with thousands separators
-    from 100 up); "–" when undefined."""
-    if value is None or not np.isfinite(value):
-        return "–"
-    if value == 0:
-        return "0"
-    size = abs(value)
-    if size >= 100:
-        return f"{value:,.0f}"
-    decimals = min(2 - int(np.floor(np.log10(size))), 8)
-    return f"{value:,.{decimals}f}"
 
 
 def tick(value: float, _pos=None) -> str:
@@ -136,7 +105,8 @@ def empty(ax, text: str) -> None:
     ax.set_yticks([])
 
 
-def save(fig: Figure, folder: Path, name: str) -> list[Path]:
+def save_figure(fig: Figure, folder: Path, name: str) -> list[Path]:
+    """``fig`` as ``folder/name.png`` (100 dpi) and ``.svg``; returns both paths."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"{name}.png", folder / f"{name}.svg"]
     fig.savefig(paths[0], dpi=100, bbox_inches="tight")
@@ -144,12 +114,13 @@ def save(fig: Figure, folder: Path, name: str) -> list[Path]:
     return paths
 
 
-def ci(stat: dict | None) -> float:
+def ci(stat: Stat | None) -> float:
     """A CI half-width usable as an error bar (0 when undefined)."""
-    value = (stat or {}).get("ci95")
+    value = None if stat is None else stat.ci95
     return 0.0 if value is None or value != value else float(value)
 
 
-def mean(stat: dict | None) -> float:
-    value = (stat or {}).get("mean")
+def mean(stat: Stat | None) -> float:
+    """A mean usable as a bar (0 when undefined)."""
+    value = None if stat is None else stat.mean
     return 0.0 if value is None or value != value else float(value)

@@ -6,11 +6,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.calendar import WorkTime
-from sim.model.disruptions import declared_windows
+from sim.disruptions import declared_windows
 from sim.plots.labels import text_size
 from sim.plots.style import DAY_S, TOP_ROWS, ci, empty, legend_below, mean, supplier_colours, whiskers
-from sim.rundata import RunData
-from sim.scenario.schema import JisPart
+from sim.store import RunRecord
 
 
 def _spans(table: dict, names: set[str]) -> dict[str, list[tuple[float, float]]]:
@@ -23,13 +22,13 @@ def _spans(table: dict, names: set[str]) -> dict[str, list[tuple[float, float]]]
     return out
 
 
-def timeline(run: RunData, replication: int = 0) -> Figure:
+def timeline(run: RunRecord, replication: int = 0) -> Figure:
     """One row per supplier that held the line (the TOP_ROWS that held it longest when more did), a
     bar per stoppage; shifts' gaps and breaks grey; declared disruptions red, sampled supplier
     breakdowns orange on their supplier's row."""
     sc = run.scenario
-    stops = run.replication("stoppages", replication)
-    down = run.replication("downtime", replication)
+    stops = run.columns("stoppages", replication)
+    down = run.columns("downtime", replication)
     held: dict[str, float] = {}
     for name, minutes in zip(stops["supplier"].tolist(), stops["minutes"].tolist()):
         held[name] = held.get(name, 0.0) + minutes
@@ -98,12 +97,12 @@ def _bars(ax, rows: list[tuple[str, float, float, tuple]], xlabel: str, title: s
     ax.grid(axis="x", alpha=0.3)
 
 
-def stoppage_bars(run: RunData, top: int = 20) -> Figure:
+def stoppage_bars(run: RunRecord, top: int = 20) -> Figure:
     """Mean stoppage minutes per run window with 95 % CI, by supplier and by part."""
     colours = supplier_colours(run.scenario)
-    by_s = [(n, mean(r["stoppage_min"]), ci(r["stoppage_min"]), colours[n]) for n, r in run.summary["by_supplier"].items()]
-    by_p = [(n, mean(r["stoppage_min"]), ci(r["stoppage_min"]), colours[r["supplier"]])
-            for n, r in run.summary["by_part"].items()]
+    by_s = [(n, mean(r["stoppage_min"]), ci(r["stoppage_min"]), colours[n]) for n, r in run.summary.by_supplier.items()]
+    by_p = [(n, mean(r["stoppage_min"]), ci(r["stoppage_min"]), colours[r.labels["supplier"]])
+            for n, r in run.summary.by_part.items()]
     by_s = sorted((r for r in by_s if r[1] > 0), key=lambda r: -r[1])[:top]
     by_p = sorted((r for r in by_p if r[1] > 0), key=lambda r: -r[1])[:top]
     fig = Figure(figsize=(12, 0.32 * max(len(by_s), len(by_p), 3) + 1.8))
@@ -117,14 +116,23 @@ def stoppage_bars(run: RunData, top: int = 20) -> Figure:
     return fig
 
 
-def critical_parts(run: RunData, count: int = 4) -> list[str]:
+def critical_parts(run: RunRecord, count: int = 4) -> list[str]:
     """The parts that came closest to running out: most stoppage, then lowest minimum stock
     relative to the stock they average."""
     def key(item):
         _, row = item
         low = mean(row["stock_min"]) / max(mean(row["stock_mean"]), 1e-9)
         return (-mean(row["stoppage_min"]), low)
-    return [name for name, _ in sorted(run.summary["by_part"].items(), key=key)[:count]]
+    return [name for name, _ in sorted(run.summary.by_part.items(), key=key)[:count]]
+
+
+def stock_points(deliveries: dict) -> dict:
+    """Line-side stock just before and after each delivery (those in the window), in time order:
+    ``part``, ``time_s``, ``before``, ``after``."""
+    known = np.isfinite(deliveries["stock_after"])
+    order = np.argsort(deliveries["unloaded_s"][known], kind="stable")
+    return {"part": deliveries["part"][known][order], "time_s": deliveries["unloaded_s"][known][order],
+            "before": deliveries["stock_before"][known][order], "after": deliveries["stock_after"][known][order]}
 
 
 def sawtooth(times: np.ndarray, before: np.ndarray, after: np.ndarray, worktime: WorkTime) -> tuple[np.ndarray, np.ndarray]:
@@ -148,7 +156,7 @@ def sawtooth(times: np.ndarray, before: np.ndarray, after: np.ndarray, worktime:
     return xs[order], ys[order]
 
 
-def stock(run: RunData, replication: int = 0) -> Figure:
+def stock(run: RunRecord, replication: int = 0) -> Figure:
     """Line-side stock of the most critical parts: the level just before and after each delivery,
     falling in between as the line works (flat in breaks and time off). Kanban:
     full loop (cards × pack) and one pack dashed; JIS: the moments the line waited for it in red."""
@@ -156,8 +164,8 @@ def stock(run: RunData, replication: int = 0) -> Figure:
     names = critical_parts(run)
     index = {p.name: (s, p) for s, p in sc.parts}
     colours = supplier_colours(sc)
-    table = run.replication("stock", replication)
-    stops = run.replication("stoppages", replication)
+    table = stock_points(run.columns("deliveries", replication, names=("part", "unloaded_s", "stock_before", "stock_after")))
+    stops = run.columns("stoppages", replication)
     worktime = WorkTime.of(sc.calendar, sc.horizon.days * DAY_S)
     fig = Figure(figsize=(12, 2.2 * len(names) + 1.2), layout="constrained")
     axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
@@ -167,7 +175,7 @@ def stock(run: RunData, replication: int = 0) -> Figure:
         mine = table["part"] == name
         xs, ys = sawtooth(table["time_s"][mine], table["before"][mine], table["after"][mine], worktime)
         ax.plot(xs / DAY_S, ys, color=colours[supplier.name], lw=0.8)
-        if isinstance(part, JisPart):
+        if part.mode == "jis":
             for s in stops["start_s"][stops["part"] == name]:
                 key["the line waited for this JIS part"] = ax.axvline(s / DAY_S, color="crimson", lw=0.8)
         else:
@@ -185,18 +193,20 @@ def stock(run: RunData, replication: int = 0) -> Figure:
     return fig
 
 
-def jis_margins(run: RunData) -> Figure:
+def jis_margins(run: RunRecord) -> Figure:
     """Distribution per JIS part of how many minutes before its first car needed it each load
     arrived (all replications); left of zero, the line waited. With more than TOP_ROWS JIS parts,
     the TOP_ROWS with the lowest 5th percentile."""
     sc = run.scenario
-    table = run.tables["deliveries"]
-    parts = [(s, p) for s, p in sc.parts if isinstance(p, JisPart)]
+    table = run.columns("deliveries", names=("part", "jis_margin_min"))
+    parts = [(s, p) for s, p in sc.parts if p.mode == "jis"]
     colours = supplier_colours(sc)
-    margins: dict[str, list[float]] = {}  # one pass over the deliveries, not one per part
     finite = np.isfinite(table["jis_margin_min"])
-    for name, m in zip(table["part"][finite].tolist(), table["jis_margin_min"][finite].tolist()):
-        margins.setdefault(name, []).append(m)
+    names, values = table["part"][finite], table["jis_margin_min"][finite]
+    order = np.argsort(names, kind="stable")  # grouped by part in one sort, not a scan (or a list) per part
+    names, values = names[order], values[order]
+    cut = np.flatnonzero(names[1:] != names[:-1]) + 1
+    margins = {str(group[0]): v for group, v in zip(np.split(names, cut), np.split(values, cut)) if len(group)}
     rows = [(np.percentile(margins[p.name], 5), s, p) for s, p in parts if p.name in margins]
     shown = {p.name for _, _, p in sorted(rows, key=lambda r: r[0])[:TOP_ROWS]}
     fig = Figure(figsize=(11, 0.45 * max(len(shown), 2) + 1.6))
@@ -204,7 +214,7 @@ def jis_margins(run: RunData) -> Figure:
     data, labels, cols = [], [], []
     for p5, supplier, part in rows:
         if part.name in shown:
-            data.append(np.array(margins[part.name]))
+            data.append(margins[part.name])
             labels.append(f"{part.name} (p5 {p5:,.0f} min)")
             cols.append(colours[supplier.name])
     if not data:

@@ -11,12 +11,19 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from sim.plots.style import band, bounds, legend_below, number, readable_ticks, tick, whiskers
+from sim import kpis
+from sim.kpis import bounds, number
+from sim.plots.style import band, legend_below, readable_ticks, tick, whiskers
 
-LABELS = {"stoppage_min": "stoppage [min per run window]", "supply_availability": "supply availability (supply stops only)",
-          "run_ratio": "run ratio (cars built / planned)",
-          "lost_cars": "cars lost per run window", "truck_km": "truck-km per run window",
-          "stoppages": "stoppages per run window", "cars_built": "cars built", "truck_trips": "truck trips"}
+def _half(evidence: dict) -> float:
+    """A point's 95 % half-width as a whisker: 0 where it has none (one replication)."""
+    half = evidence["ci95"]
+    return 0.0 if half is None or half != half else float(half)
+
+
+def kpi_label(name: str) -> str:
+    """The axis label of a KPI (the registry's), the name itself for one it does not know."""
+    return kpis.kpi(name).axis_label if name.rpartition(".")[2] in kpis.REGISTRY else name
 
 
 def _numeric(values: list) -> bool:
@@ -54,7 +61,7 @@ def kpi_lines(rows: list[dict], axes: dict[str, list], kpi: str) -> Figure:
             ax.fill_between(pos, *band(mean, half, kpi), color=colour, alpha=0.18, lw=0)
         _x_axis(ax, xs, numeric)
         ax.set_xlabel(x_name)
-        ax.set_ylabel(LABELS.get(kpi, kpi))
+        ax.set_ylabel(kpi_label(kpi))
         readable_ticks(ax.yaxis)
         ax.grid(alpha=0.3)
         if panel_name:
@@ -103,7 +110,7 @@ def heatmap(rows: list[dict], axes: dict[str, list], kpi: str) -> Figure:
     ax.set_yticks(range(len(axes[y_name])), [str(v) for v in axes[y_name]])
     ax.set_xlabel(x_name)
     ax.set_ylabel(y_name)
-    bar = fig.colorbar(image, ax=ax, label=LABELS.get(kpi, kpi))
+    bar = fig.colorbar(image, ax=ax, label=kpi_label(kpi))
     readable_ticks(bar.ax.yaxis)
     extra = ", ".join(f"{k} = {v}" for k, v in fixed.items())
     ax.set_title(f"mean {kpi}" + (f" ({extra})" if extra else ""))
@@ -141,7 +148,7 @@ def size_plot(sizing) -> Figure:
         zoom.set_ylim(*_span(_reach(sizing, near) + [sizing.target.threshold]))
     whole.set_title("every point run (shaded: the panel on the right)", fontsize=9)
     zoom.set_title("near the answer", fontsize=9)
-    whole.set_ylabel(f"{sizing.target.kpi.rpartition('.')[2]}, mean ± 95 % CI")
+    whole.set_ylabel(f"{kpi_label(sizing.target.kpi)}, mean ± 95 % CI")
     legend_below(fig, *whole.get_legend_handles_labels())
     which = "largest" if sizing.largest else "smallest"
     fig.suptitle(f"{which} {sizing.knob} meeting {sizing.target} with 95 % confidence "
@@ -152,7 +159,7 @@ def size_plot(sizing) -> Figure:
 def _evidence(ax, sizing, points: list[dict]) -> None:
     x = [e["value"] for e in points]
     means = [e["mean"] for e in points]
-    err = whiskers(means, [e["ci95"] or 0.0 for e in points], *bounds(sizing.target.kpi))
+    err = whiskers(means, [_half(e) for e in points], *bounds(sizing.target.kpi))
     ax.errorbar(x, means, yerr=err, fmt="none", ecolor="grey", capsize=4)
     ax.scatter(x, means, c=["seagreen" if e["met"] else "indianred" for e in points], zorder=3, s=40,
                edgecolors="k")
@@ -167,7 +174,7 @@ def _evidence(ax, sizing, points: list[dict]) -> None:
 def _reach(sizing, points: list[dict]) -> list[float]:
     """The lowest and highest value the points' drawn whiskers reach."""
     means = np.array([e["mean"] for e in points], dtype=float)
-    err = whiskers(means, [e["ci95"] or 0.0 for e in points], *bounds(sizing.target.kpi))
+    err = whiskers(means, [_half(e) for e in points], *bounds(sizing.target.kpi))
     return [float(np.min(means - err[0])), float(np.max(means + err[1]))]
 
 

@@ -8,9 +8,9 @@ from sim.scenario.schema import (
     Disruption,
     JisPart,
     KanbanPart,
-    Line,
+    LineSpec,
     Part,
-    Plant,
+    PlantSpec,
     RoadClosed,
     RoadDisruption,
     Scenario,
@@ -19,7 +19,7 @@ from sim.scenario.schema import (
 )
 
 __all__ = [
-    "Calendar", "Disruption", "JisPart", "KanbanPart", "Line", "Part", "Plant", "RoadClosed",
+    "Calendar", "Disruption", "JisPart", "KanbanPart", "LineSpec", "Part", "PlantSpec", "RoadClosed",
     "RoadDisruption", "Scenario", "Supplier", "SupplierDown", "did_you_mean", "load_scenario", "resolve_file",
     "resolve_key_path", "scenario_from_dict", "scenario_warnings",
 ]

@@ -114,7 +114,7 @@ class SupplierBreakdowns(Frozen):
     mttr_min: Minutes  # mean repair time, minutes
 
 
-class Line(Frozen):
+class LineSpec(Frozen):
     takt_s: Annotated[PosFloat, Field(ge=MIN_TAKT_S, le=MAX_TAKT_S)]
     stations: Annotated[PosInt, Field(le=MAX_STATIONS)]
     models: dict[Annotated[str, Field(max_length=80)], Annotated[PosFloat, Field(le=MAX_SHARE)]] = Field(
@@ -123,7 +123,7 @@ class Line(Frozen):
     breakdowns: LineBreakdowns | None = None
 
 
-class Plant(Frozen):
+class PlantSpec(Frozen):
     docks: Fleet
     unload_min: NonNegMinutes
 
@@ -276,8 +276,8 @@ class Scenario(Frozen):
     horizon: Horizon
     replications: Annotated[PosInt, Field(le=MAX_REPLICATIONS)] = 1
     calendar: Calendar = Calendar()
-    line: Line
-    plant: Plant
+    line: LineSpec
+    plant: PlantSpec
     suppliers: tuple[Supplier, ...] = Field(min_length=1, max_length=MAX_SUPPLIERS)
     disruptions: tuple[Disruption, ...] = Field(default=(), max_length=MAX_DISRUPTIONS)
 

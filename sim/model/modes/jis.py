@@ -14,6 +14,8 @@ once: a *partial rack* (in deliveries.csv, a load with fewer units than racks ×
 
 from __future__ import annotations
 
+from array import array
+
 from sim.model.context import PartContext
 from sim.model.loop import mode
 from sim.scenario.schema import JisPart, Scenario
@@ -52,7 +54,8 @@ class JisLoop:
         # than the call-off window, those came in a partial rack shipped when the line waited)
         self.open_start = max(self.prebuilt // rack_size * rack_size, used)  # first unit of the rack being filled
         self.in_order = self.open_start  # units 0..in_order-1 are line-side, in sequence
-        self.bounds: list[tuple[int, int]] = []  # (first unit, end unit) of rack id i
+        # first unit and end unit of rack id i: flat integer arrays (a year has hundreds of thousands of racks)
+        self.starts, self.ends = array("q"), array("q")
         self._arrived: set[int] = set()
         self._next_in_order = 0  # the rack id the line waits for next
         self.free_at = 0.0  # supplier up-time at which the builder is free
@@ -62,7 +65,7 @@ class JisLoop:
         self._schedule_close()
 
     def first_car(self, rack: int) -> int:
-        return self.ctx.profile.car_of_unit(self.bounds[rack][0])
+        return self.ctx.profile.car_of_unit(self.starts[rack])
 
     def _limit(self) -> int:
         return self.ctx.profile.served(self.in_order) - self.ctx.offset
@@ -85,8 +88,9 @@ class JisLoop:
             self._close(called, cycle, self.ctx.line.env.now, urgent=True)
 
     def _close(self, end: int, cycle: int, now: float, urgent: bool) -> None:
-        rack, start = len(self.bounds), self.open_start
-        self.bounds.append((start, end))
+        rack, start = len(self.starts), self.open_start
+        self.starts.append(start)
+        self.ends.append(end)
         self.open_start = end
         self.ctx.rec.releases.extend((self.index, now, cycle, end - start))
         self.ctx.shipper.add(self._build(start, end), rack, now, urgent)
@@ -120,7 +124,7 @@ class JisLoop:
         self._arrived.update(items)
         while self._next_in_order in self._arrived:
             self._arrived.discard(self._next_in_order)
-            self.in_order = self.bounds[self._next_in_order][1]
+            self.in_order = self.ends[self._next_in_order]
             self._next_in_order += 1
         self.ctx.line.raise_limit(self.index, self._limit())
-        return sum(self.bounds[i][1] - self.bounds[i][0] for i in items)
+        return sum(self.ends[i] - self.starts[i] for i in items)
