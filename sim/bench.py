@@ -161,36 +161,44 @@ def _memory_kb(pid: int) -> int:
         return 0
 
 
-def _tree_mb(pid: int) -> float:
-    """Memory of a process and all its descendants together, MB (Linux /proc; 0 elsewhere)."""
+def _tree(pid: int) -> dict[int, float]:
+    """A process and all its descendants (workers forked by a fork server are grandchildren), each
+    with the CPU seconds it has used so far (Linux /proc; empty elsewhere)."""
     children: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
         if not entry.name.isdigit():
             continue
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             children.setdefault(int(fields[1]), []).append(int(entry.name))
+            cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
         except (OSError, IndexError, ValueError):
             continue
-    total, todo = 0, [pid]
+    out, todo = {}, [pid]
     while todo:
         p = todo.pop()
-        total += _memory_kb(p)
+        out[p] = cpu.get(p, 0.0)
         todo += children.get(p, [])
-    return total / 1024
+    return out
 
 
 def timed(command: list[str]) -> dict:
-    """CPU seconds (user + system, every process), wall seconds and peak memory of all processes
-    together (proportional set sizes summed, sampled every 50 ms) of a command."""
+    """CPU seconds (user + system, every process; a process's last 50 ms may be missed), wall
+    seconds and peak memory of all processes together (proportional set sizes summed, sampled every
+    50 ms) of a command."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peak = [0.0]
+    peak, seen = [0.0], {}
 
     def sample() -> None:
         while proc.poll() is None:
-            peak[0] = max(peak[0], _tree_mb(proc.pid))
+            tree = _tree(proc.pid)
+            peak[0] = max(peak[0], sum(_memory_kb(p) for p in tree) / 1024)
+            for p, used in tree.items():
+                seen[p] = max(seen.get(p, 0.0), used)
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -200,7 +208,9 @@ def timed(command: list[str]) -> dict:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{err}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    # the command's own children are in its rusage once reaped; processes reaped by another (the
+    # workers of a fork server) are not, so their CPU is what was last sampled of each
+    cpu = max((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), sum(seen.values()))
     return {"cpu_s": cpu, "wall_s": time.perf_counter() - started, "peak_mb": peak[0]}
 
 
