@@ -28,7 +28,14 @@ def start(*args: str, cwd: Path, importtime: bool = False) -> subprocess.Popen:
     env["NO_COLOR"] = "1"
     command = [sys.executable, *(["-X", "importtime"] if importtime else []), "-m", "sim", *args]
     return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_ctrl_c_as_in_a_terminal)
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    """In the child before it runs sim: Ctrl-C does what it does in a terminal. A test run started in
+    the background of a script (``pytest &``, ``nohup``) inherits SIGINT ignored, and sim, rightly,
+    would then ignore it too."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for(proc: subprocess.Popen, what, timeout: float = 60.0) -> None:
