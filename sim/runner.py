@@ -6,6 +6,7 @@ not depend on how many workers ran them or in which order they finished.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import time
@@ -45,6 +46,7 @@ def one_replication(scenario: Scenario, replication: int, tables: tuple[str, ...
     all of them; ``()``: none, which is cheaper). The model's own
     tables are dropped here, in the worker: only figures and event tables travel back."""
     rep = run_replication(scenario, replication)
+    gc.collect()  # the finished plant is a web of cycles (SimPy events, call-backs): free it now
     frame = Frame.of(scenario)
     reading = Reading(frame, rep.tables)
     return ReplicationResult(replication, measure(frame, rep.tables, replication, reading),

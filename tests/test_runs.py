@@ -149,3 +149,19 @@ def test_workers_below_one_or_not_whole_are_refused(workers):
     """They were silently run as one worker."""
     with pytest.raises(ValueError, match="at least 1"):
         run(load_scenario(GOLDEN, ["replications=2", "horizon.days=1"]), workers=workers)
+
+
+def test_a_worker_frees_each_finished_plant_before_the_next_replication():
+    """A finished plant is a web of reference cycles (SimPy events and call-backs); Python frees
+    cycles only at its rare full collections, so without an explicit collection a worker carried
+    the garbage of earlier replication-years into the next (measured: 80 -> 550 MB per worker over
+    five replication-years). After one_replication returns, no object of the model may be alive."""
+    import gc
+
+    from sim.runner import one_replication
+
+    scenario = load_scenario("scenarios/nanshan.yaml", ["horizon.days=2", "replications=1"])
+    gc.collect()
+    one_replication(scenario, 0, ())
+    alive = {type(o).__name__ for o in gc.get_objects() if str(getattr(type(o), "__module__", "")).startswith("sim.model")}
+    assert not alive
