@@ -89,6 +89,10 @@ REGISTRY: dict[str, Kpi] = {k.name: k for k in (
          modes=frozenset({"jis"})),
     _kpi("jis_margin_min_mean", "JIS margin, mean", "min", "part", better="higher", modes=frozenset({"jis"})),
     _kpi("jis_margin_min_min", "JIS margin, lowest", "min", "part", better="higher", modes=frozenset({"jis"})),
+    _kpi("jis_coverage_min", "JIS line-side coverage", "min", "part", better="lower", modes=frozenset({"jis"}),
+         **_NON_NEG),
+    _kpi("jis_in_window_share", "JIS loads inside their window", "", "part", better="higher",
+         modes=frozenset({"jis"}), **_RATIO),
     _kpi("kanban_lead_min_mean", "kanban lead time, mean", "min", "part", better="lower", modes=frozenset({"kanban"})),
 )}
 

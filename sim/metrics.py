@@ -161,7 +161,8 @@ def stoppage_table(frame: Frame, tables: Tables) -> dict[str, np.ndarray]:
 def stock_steps(frame: Frame, tables: Tables, part: int, starts: np.ndarray, trips: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every change of one part's line-side units, in event order: (times, units after each change,
-    position of each of the part's trips in that order). At equal times a delivery counts before a
+    position of each of the part's trips in that order). A load counts when it goes line-side (at
+    its unload, or later from the yard). At equal times a delivery counts before a
     car that starts then (the line starts a cycle after every other event of the instant); equal
     times are kept, not merged, so the level between a delivery and such a car is there too.
     ``trips``: the part's rows of ``tables.trips`` when the caller has them grouped already."""
@@ -172,7 +173,7 @@ def stock_steps(frame: Frame, tables: Tables, part: int, starts: np.ndarray, tri
     use_t = starts[: len(per_car)]
     if trips is None:
         trips = tables.trips[tables.trips["part"] == part]
-    times = np.concatenate(([0.0], trips["unloaded"], use_t))
+    times = np.concatenate(([0.0], trips["lineside"], use_t))
     delta = np.concatenate(([tables.initial_stock[part]], trips["units"], -per_car))
     order = np.argsort(times, kind="stable")  # at equal times: start, deliveries, then use
     position = np.empty(len(order), dtype=np.int64)
@@ -251,24 +252,35 @@ class Reading:
 
 
 
-def _jis_figures(reading: Reading, p: int, rows: np.ndarray) -> dict[str, float]:
+def _jis_figures(reading: Reading, p: int, rows: np.ndarray, stock: dict[str, float]) -> dict[str, float]:
+    frame, trips = reading.frame, reading.tables.trips[rows]
+    scenario, part = frame.scenario, frame.parts[p][1]
+    # coverage: the mean line-side units in minutes of the line's need at takt (mean usage per car)
+    usage = np.array([part.usage_of(m) for m in scenario.line.models], dtype=float)
+    per_car = float(usage[reading.tables.sequence.astype(np.int64)].mean()) if len(reading.tables.sequence) else 0.0
+    coverage = stock["stock_mean"] / per_car * scenario.line.takt_s / 60.0 if per_car > 0 else float("nan")
+    # loads unloaded in the window that came within window_min of their due time
+    arrived = trips[(trips["unloaded"] >= frame.start) & (trips["unloaded"] < frame.end) & np.isfinite(trips["due"])]
+    inside = np.abs(arrived["unloaded"] - arrived["due"]) <= part.window_min * 60.0
+    figures = {"jis_coverage_min": coverage,
+               "jis_in_window_share": float(inside.mean()) if len(arrived) else float("nan")}
     m = reading.margins[rows]
     m = m[~np.isnan(m)]
     if not len(m):
-        return {"jis_margin_min_p5": float("nan"), "jis_margin_min_mean": float("nan"),
-                "jis_margin_min_min": float("nan")}
-    return {"jis_margin_min_p5": float(np.percentile(m, 5)), "jis_margin_min_mean": float(m.mean()),
-            "jis_margin_min_min": float(m.min())}
+        return figures | {"jis_margin_min_p5": float("nan"), "jis_margin_min_mean": float("nan"),
+                          "jis_margin_min_min": float("nan")}
+    return figures | {"jis_margin_min_p5": float(np.percentile(m, 5)), "jis_margin_min_mean": float(m.mean()),
+                      "jis_margin_min_min": float(m.min())}
 
 
-def _kanban_figures(reading: Reading, p: int, rows: np.ndarray) -> dict[str, float]:
+def _kanban_figures(reading: Reading, p: int, rows: np.ndarray, stock: dict[str, float]) -> dict[str, float]:
     trips = reading.tables.trips[rows[reading.in_window[rows]]]
     lead = (trips["unloaded"] - trips["released"]) / 60.0  # card released to unloaded
     return {"kanban_lead_min_mean": float(lead.mean()) if len(lead) else float("nan")}
 
 
-# A delivery mode's own figures of a part, by mode name: (reading, part index, the part's trip rows)
-# -> figures named in the KPI registry. A mode without figures of its own needs no entry.
+# A delivery mode's own figures of a part, by mode name: (reading, part index, the part's trip rows,
+# its line-side stock figures) -> figures named in the KPI registry. A mode without figures of its own needs no entry.
 MODE_FIGURES = {"jis": _jis_figures, "kanban": _kanban_figures}
 
 
@@ -306,10 +318,11 @@ def measure(frame: Frame, tables: Tables, replication: int = 0, reading: Reading
         figures = {"stoppage_min": stop_min[p], "stoppages": stop_count[p], "trips": trip_count[p],
                    "truck_km": trip_km[p]}
         rows = reading.by_part[p]
-        figures.update(stock_stats(frame, *stock_series(frame, tables, p, starts, tables.trips[rows])))
+        stock = stock_stats(frame, *stock_series(frame, tables, p, starts, tables.trips[rows]))
+        figures.update(stock)
         own = MODE_FIGURES.get(part.mode)
         if own is not None:
-            figures.update(own(reading, p, rows))
+            figures.update(own(reading, p, rows, stock))
         by_part[part.name] = Row({"supplier": supplier.name, "mode": part.mode, "station": part.station}, figures)
     by_supplier = {}
     for s in scenario.suppliers:
@@ -343,8 +356,10 @@ def delivery_rows(frame: Frame, reading: Reading) -> dict[str, np.ndarray]:
     kanban card released, a JIS rack's last call-off), the load was ready ``ready_min`` later, held
     ``held_min`` until the truck left (``depart_s``), travelled ``travel_min`` (of which
     ``delay_min`` disruptions), waited ``dock_wait_min`` for a dock, unloaded in ``unload_min`` (done
-    at ``unloaded_s``) and the truck was back ``return_min`` later. Line-side units of the part just
-    before and after the unload (NaN after the window's end) and, for JIS, the margin. Rows part by
+    at ``unloaded_s``) and the truck was back ``return_min`` later; a JIS load was due at
+    ``due_s`` and waited ``yard_min`` in the yard before going line-side at ``lineside_s``. Line-side
+    units of the part just before and after it went line-side (NaN after the window's end) and, for
+    JIS, the margin. Rows part by
     part (scenario order), each part's in unload order."""
     tables, trips = reading.tables, reading.tables.trips
     parts = _names(p for _, p in frame.parts)
@@ -352,7 +367,7 @@ def delivery_rows(frame: Frame, reading: Reading) -> dict[str, np.ndarray]:
     for p in range(len(frame.parts)):
         rows = reading.by_part[p]
         _, level, at = stock_steps(frame, tables, p, reading.starts, trips[rows])
-        inside = trips["unloaded"][rows] <= frame.end
+        inside = trips["lineside"][rows] <= frame.end
         level_after = level[at[inside]]  # the level right after this delivery
         after[rows[inside]] = level_after
         before[rows[inside]] = level_after - trips["units"][rows[inside]]
@@ -368,6 +383,7 @@ def delivery_rows(frame: Frame, reading: Reading) -> dict[str, np.ndarray]:
         "travel_min": minutes("depart", "arrive"), "delay_min": trips["delay_s"] / 60.0,
         "dock_wait_min": minutes("arrive", "dock"), "unload_min": minutes("dock", "unloaded"),
         "return_min": minutes("unloaded", "returned"), "jis_margin_min": reading.margins,
+        "due_s": trips["due"], "yard_min": minutes("unloaded", "lineside"), "lineside_s": trips["lineside"],
         "stock_before": before, "stock_after": after,
     }
     # part by part, each in unload order: a part's history reads down, and the store compresses a

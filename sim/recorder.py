@@ -18,6 +18,7 @@ TRIP_FIELDS = [
     ("supplier", "i4"), ("part", "i4"), ("truck", "i4"), ("items", "i4"), ("units", "i8"),
     ("first_car", "i8"), ("released", "f8"), ("ready", "f8"), ("depart", "f8"), ("arrive", "f8"),
     ("dock", "f8"), ("unloaded", "f8"), ("returned", "f8"), ("delay_s", "f8"), ("km", "f8"),
+    ("due", "f8"), ("lineside", "f8"),  # JIS: when the load was due at the plant (NaN: kanban); when it went line-side
 ]
 RELEASE_FIELDS = [("part", "i4"), ("time", "f8"), ("cycle", "i8"), ("units", "i8")]
 SEGMENT_FIELDS = [("cycle", "i8"), ("count", "i8"), ("start_w", "f8"), ("start_t", "f8")]
@@ -44,7 +45,7 @@ class Recorder:
 
     stoppages: array = field(default_factory=_rows)  # supply stoppages, one row per blocking part
     breakdowns: array = field(default_factory=_rows)  # line breakdowns
-    trips: array = field(default_factory=_rows)  # one row per delivered truck load
+    trips: array = field(default_factory=_rows)  # one row per delivered truck load, written when it is line-side
     releases: array = field(default_factory=_rows)  # kanban cards released / JIS racks closed (units)
     segments: list[tuple] = field(default_factory=list)  # runs of cycles started every takt;
     # start_t is the exact clock start of a run's first cycle (see sim.model.line)

@@ -29,7 +29,7 @@ class Shipper:
         self.ctx, self.docks, self.per_truck, self.max_wait_s = ctx, docks, per_truck, max_wait_s
         self.env = ctx.line.env
         self.waiting: deque[tuple[float, int, float]] = deque()  # (ready, item, released)
-        self.deliver: Callable[[list[int]], int] = loop.deliver  # loads arrived line-side -> units
+        self.deliver: Callable[[list[int], Trip], None] = loop.deliver  # a load unloaded at the plant
         self.first_car: Callable[[int], int] = loop.first_car  # first car an item serves (JIS), or -1
         self._timer_at = INF  # when the pending dispatch timer fires
         self._asking = False  # a truck has been asked for and not yet loaded
@@ -97,7 +97,8 @@ class Shipper:
 class Trip:
     """One truck load: load, drive, queue for a dock, unload (line-side), drive back."""
 
-    __slots__ = ("shipper", "truck", "load", "number", "dispatched", "set_off", "extra", "arrive", "dock", "docked")
+    __slots__ = ("shipper", "truck", "load", "number", "dispatched", "set_off", "extra", "arrive", "dock", "docked",
+                 "unloaded", "back", "back_extra", "back_off")
 
     def __init__(self, shipper: Shipper, truck: int, load: list[tuple[float, int, float]]):
         self.shipper, self.truck, self.load = shipper, truck, load
@@ -119,19 +120,24 @@ class Trip:
 
     def _unloaded(self, _event) -> None:
         shipper, env = self.shipper, self.shipper.env
-        s, ctx, load = shipper.ctx.supplier, shipper.ctx, self.load
+        s = shipper.ctx.supplier
         shipper.docks.release(self.dock)
-        items = [item for _, item, _ in load]
-        units = shipper.deliver(items)
-        back_off, back_extra = s.roads.set_off(env.now)
-        back = back_off + s.one_way_s * s.travel.at(2 * self.number + 1) + back_extra
-        held = (self.set_off - self.dispatched - s.load_s) + (back_off - env.now)
+        self.unloaded = env.now
+        self.back_off, self.back_extra = s.roads.set_off(env.now)
+        self.back = self.back_off + s.one_way_s * s.travel.at(2 * self.number + 1) + self.back_extra
+        shipper.deliver([item for _, item, _ in self.load], self)
+        env.timeout(self.back - env.now).callbacks.append(self._returned)
+
+    def line_side(self, now: float, units: int, due: float = math.nan) -> None:
+        """The loop put this load's ``units`` line-side at ``now`` (at its unload, or later from the
+        yard); ``due``: when a JIS load was due at the plant. Records the trip."""
+        shipper, s, ctx, load = self.shipper, self.shipper.ctx.supplier, self.shipper.ctx, self.load
+        held = (self.set_off - self.dispatched - s.load_s) + (self.back_off - self.unloaded)
         ctx.rec.trips.extend((
-            s.index, ctx.index, self.truck, len(items), units, shipper.first_car(items[0]),
-            min(r for _, _, r in load), load[0][0], self.set_off, self.arrive, self.docked, env.now, back,
-            held + self.extra + back_extra, 2.0 * s.one_way_km,
+            s.index, ctx.index, self.truck, len(load), units, shipper.first_car(load[0][1]),
+            min(r for _, _, r in load), load[0][0], self.set_off, self.arrive, self.docked, self.unloaded, self.back,
+            held + self.extra + self.back_extra, 2.0 * s.one_way_km, due, now,
         ))
-        env.timeout(back - env.now).callbacks.append(self._returned)
 
     def _returned(self, _event) -> None:
         self.shipper.ctx.supplier.fleet.release(self.truck)

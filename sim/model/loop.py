@@ -43,8 +43,9 @@ class SupplyLoop(Protocol):
     def walks_cars(scenario: "Scenario", part) -> bool:
         """Whether the loop does work per car, not only per load (for the work estimate)."""
 
-    def deliver(self, items: list[int]) -> int:
-        """Loads ``items`` arrived line-side; returns the units they held."""
+    def deliver(self, items: list[int], trip) -> None:
+        """Loads ``items`` were unloaded at the plant by ``trip``; the loop puts them line-side, now or
+        later, and then calls ``trip.line_side(now, units, due)`` (:meth:`sim.model.fleet.Trip.line_side`)."""
 
     def first_car(self, item: int) -> int:
         """The first car load ``item`` serves, or -1 when loads do not belong to cars."""

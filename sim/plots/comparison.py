@@ -122,7 +122,7 @@ def stock_overlay(runs: list[RunRecord], count: int = 3) -> Figure:
         return fig
     for ax, name in zip(axes, names):
         for run, colour in drawn:
-            t = stock_points(run.columns("deliveries", 0, names=("part", "unloaded_s", "stock_before", "stock_after")))
+            t = stock_points(run.columns("deliveries", 0, names=("part", "lineside_s", "stock_before", "stock_after")))
             mine = t["part"] == name
             worktime = WorkTime.of(run.scenario.calendar, run.scenario.horizon.days * DAY_S)
             xs, ys = sawtooth(t["time_s"][mine], t["before"][mine], t["after"][mine], worktime)

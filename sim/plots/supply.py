@@ -130,8 +130,8 @@ def stock_points(deliveries: dict) -> dict:
     """Line-side stock just before and after each delivery (those in the window), in time order:
     ``part``, ``time_s``, ``before``, ``after``."""
     known = np.isfinite(deliveries["stock_after"])
-    order = np.argsort(deliveries["unloaded_s"][known], kind="stable")
-    return {"part": deliveries["part"][known][order], "time_s": deliveries["unloaded_s"][known][order],
+    order = np.argsort(deliveries["lineside_s"][known], kind="stable")
+    return {"part": deliveries["part"][known][order], "time_s": deliveries["lineside_s"][known][order],
             "before": deliveries["stock_before"][known][order], "after": deliveries["stock_after"][known][order]}
 
 
@@ -164,7 +164,7 @@ def stock(run: RunRecord, replication: int = 0) -> Figure:
     names = critical_parts(run)
     index = {p.name: (s, p) for s, p in sc.parts}
     colours = supplier_colours(sc)
-    table = stock_points(run.columns("deliveries", replication, names=("part", "unloaded_s", "stock_before", "stock_after")))
+    table = stock_points(run.columns("deliveries", replication, names=("part", "lineside_s", "stock_before", "stock_after")))
     stops = run.columns("stoppages", replication)
     worktime = WorkTime.of(sc.calendar, sc.horizon.days * DAY_S)
     fig = Figure(figsize=(12, 2.2 * len(names) + 1.2), layout="constrained")

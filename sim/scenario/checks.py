@@ -84,6 +84,9 @@ def _part_problem(scenario: Scenario) -> tuple[str, str] | None:
                     return f"{where}.usage", f"a JIS part needs its usage for every model; missing {missing}"
             if all(part.usage_of(m) == 0 for m in models):
                 return f"{where}.usage", "the part is used by no model"
+            if isinstance(part, JisPart) and part.lineside_racks is not None and part.lineside_racks < part.racks_per_truck:
+                return (f"{where}.lineside_racks", f"{part.lineside_racks} rack places cannot take a truck load "
+                        f"of {part.racks_per_truck} racks (racks_per_truck)")
     return None
 
 

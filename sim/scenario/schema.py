@@ -155,10 +155,20 @@ class JisPart(_PartBase):
     racks_per_truck: Units
     build_s: Annotated[PosFloat, Field(le=MAX_BUILD_S)]
     broadcast_cars: CarsAhead | None = None  # default: line.broadcast_cars
+    # when-ready: a rack ships as soon as it is built (and goes line-side on arrival); on-time: a
+    # load is shipped so that it reaches line side window_min before its first car needs it
+    ship: Literal["when-ready", "on-time"] = "when-ready"
+    window_min: Annotated[PosFloat, Field(le=MAX_MINUTES)] = 15.0  # half-width of the delivery slot
+    lineside_racks: Annotated[PosInt, Field(le=MAX_UNITS)] | None = None  # None: unlimited space
 
     @property
     def per_truck(self) -> int:
         return self.racks_per_truck
+
+    @property
+    def yard(self) -> bool:
+        """Whether loads can wait in the plant's yard before going line-side."""
+        return self.ship == "on-time" or self.lineside_racks is not None
 
     @property
     def load_size(self) -> int:

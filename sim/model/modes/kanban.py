@@ -61,9 +61,9 @@ class KanbanLoop:
         self.ctx.shipper.add(self.ctx.supplier.up.next_up(now), self.released - 1, now)
         self._schedule_release()
 
-    def deliver(self, items: list[int]) -> int:
-        """Packs arrived line-side; returns the units delivered."""
+    def deliver(self, items: list[int], trip) -> None:
+        """Packs unloaded: line-side at once."""
         units = len(items) * self.pack
         self.delivered += units
         self.ctx.line.raise_limit(self.index, self._limit())
-        return units
+        trip.line_side(self.ctx.line.env.now, units)
