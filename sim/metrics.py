@@ -255,10 +255,12 @@ class Reading:
 def _jis_figures(reading: Reading, p: int, rows: np.ndarray, stock: dict[str, float]) -> dict[str, float]:
     frame, trips = reading.frame, reading.tables.trips[rows]
     scenario, part = frame.scenario, frame.parts[p][1]
-    # coverage: the mean line-side units in minutes of the line's need at takt (mean usage per car)
+    # coverage: how long the line could run on what is line-side, time-weighted: n cars' units last
+    # n cycles and what is left of the current one (its car took its units as the cycle started),
+    # on average half a takt; cars counted at the sequence's mean usage
     usage = np.array([part.usage_of(m) for m in scenario.line.models], dtype=float)
     per_car = float(usage[reading.tables.sequence.astype(np.int64)].mean()) if len(reading.tables.sequence) else 0.0
-    coverage = stock["stock_mean"] / per_car * scenario.line.takt_s / 60.0 if per_car > 0 else float("nan")
+    coverage = (stock["stock_mean"] / per_car + 0.5) * scenario.line.takt_s / 60.0 if per_car > 0 else float("nan")
     # loads unloaded in the window that came within window_min of their due time
     arrived = trips[(trips["unloaded"] >= frame.start) & (trips["unloaded"] < frame.end) & np.isfinite(trips["due"])]
     inside = np.abs(arrived["unloaded"] - arrived["due"]) <= part.window_min * 60.0

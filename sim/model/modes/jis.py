@@ -89,7 +89,7 @@ class JisLoop:
     def _need_at_start(self, unit: int) -> float:
         """Clock time at which the line, running at takt from t = 0, reaches the car of ``unit``."""
         cycle = self.ctx.profile.car_of_unit(unit) - self.ctx.offset
-        return self.ctx.line.worktime.clock(max(cycle, 0) * self.ctx.takt_s)
+        return _clock(self.ctx.line.worktime, max(cycle, 0) * self.ctx.takt_s)
 
     def _start_on_time(self, used: int) -> None:
         """Shipping on time, the line starts with the whole racks line-side that no truck could bring
@@ -125,7 +125,7 @@ class JisLoop:
         car reaches the station, the line (at cycle ``cycle`` now) running at takt from now."""
         line = self.ctx.line
         ahead = self.ctx.profile.car_of_unit(start) - self.ctx.offset - cycle
-        return line.worktime.clock(line.worktime.work(now) + max(ahead, 0) * self.ctx.takt_s) - self.timing.window_s
+        return _clock(line.worktime, line.worktime.work(now) + max(ahead, 0) * self.ctx.takt_s) - self.timing.window_s
 
     def _ready(self, rack: int, built: float) -> float:
         """When the supplier lets rack ``rack``, built at ``built``, go: at once when shipping when
@@ -257,6 +257,14 @@ class JisLoop:
     def _place_freed(self, cycle: int, now: float) -> None:
         self._place_wake = False
         self._to_line()
+
+
+def _clock(worktime, w: float) -> float:
+    """The clock time of working instant ``w``; past the calendar's end (a car needed after the run),
+    as if the line worked on from its last working moment, so that loads due inside the run ship."""
+    if w < worktime.total or not worktime.ends:
+        return worktime.clock(w)
+    return worktime.ends[-1] + (w - worktime.total)
 
 
 class Timing:
