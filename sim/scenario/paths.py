@@ -52,9 +52,10 @@ def _is_model(tp: Any) -> bool:
 
 
 def _tags(model: type[BaseModel]) -> dict[str, tuple]:
-    """The model's discriminating fields (``mode: Literal["jis"]``) and their allowed values."""
+    """The model's discriminating fields (``mode: Literal["jis"]``: required literals; a literal
+    with a default, such as ``ship``, is an option, not a tag) and their allowed values."""
     return {name: typing.get_args(f.annotation) for name, f in model.model_fields.items()
-            if typing.get_origin(f.annotation) is typing.Literal}
+            if typing.get_origin(f.annotation) is typing.Literal and f.is_required()}
 
 
 def models_of(tp: Any, data: Any = None) -> list[type[BaseModel]]:
