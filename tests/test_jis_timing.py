@@ -50,18 +50,21 @@ def test_when_ready_a_rack_waits_line_side_from_its_arrival():
     assert np.all(tables.trips["lineside"] == tables.trips["unloaded"])
 
 
-def test_on_time_a_load_arrives_at_its_due_time_and_coverage_is_window_plus_half_a_load_interval():
+@pytest.mark.parametrize("broadcast", [40, 42])
+def test_on_time_a_load_arrives_at_its_due_time_and_coverage_is_window_plus_half_a_load_interval(broadcast):
     """Window 10 min: rack j is due at need - 600 s; it may leave at due - 420 s (the nominal trip),
-    which is after it is built (need - 2,430 s), so it leaves then and arrives exactly at its due
-    time: margin 10 min, coverage 10 + 4 / 2 = 12 min, every load inside its window."""
-    row, tables = run(broadcast=40, ship="on-time", window_min=10)
-    assert row["stoppages"] == 0
+    which is after it is built (need - 2,430 s at broadcast 40), so it leaves then and arrives
+    exactly at its due time: margin 10 min, coverage 10 + 4 / 2 = 12 min, every load inside its
+    window. Broadcast 42: a rack closes at cycle 0 (4 * 12 + 3 - 51), in the same instant as the
+    racks built before t = 0 are handed to the shipper: they must go first."""
+    row, tables = run(broadcast=broadcast, ship="on-time", window_min=10)
+    assert len(tables.stoppages) == 0  # warm-up included
     assert row["jis_margin_min_mean"] == pytest.approx(10.0, abs=1e-9)
     assert row["jis_coverage_min"] == pytest.approx(12.0, abs=1e-6)
     assert row["jis_in_window_share"] == 1.0
     trips = tables.trips[tables.trips["depart"] > 3600]
     assert np.allclose(trips["unloaded"], trips["due"], rtol=0, atol=1e-6)
-    assert np.allclose(trips["ready"] - trips["released"], 41 * 60 - 600 - 420, rtol=0, atol=1e-6)
+    assert np.allclose(trips["ready"] - trips["released"], (broadcast + 1) * 60 - 600 - 420, rtol=0, atol=1e-6)
 
 
 def test_on_time_with_two_racks_a_truck_covers_window_plus_half_a_truck_load_interval():

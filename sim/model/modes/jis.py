@@ -77,6 +77,7 @@ class JisLoop:
         self._yard: dict[int, tuple[list[int], object]] = {}
         self._placed: deque[tuple[int, int]] = deque()
         self._due_wake, self._place_wake = math.inf, False
+        self._unshipped = 0  # racks built before t = 0 not yet handed to the shipper (shipping on time)
         if timing.on_time:
             self._start_on_time(used)
         if timing.places is not None:
@@ -107,9 +108,15 @@ class JisLoop:
             self.starts.append(start)
             self.ends.append(start + rack)
             self.dues.append(self._need_at_start(start) - timing.window_s)
-        racks = range(len(self.starts))
-        self.ctx.line.env.timeout(0).callbacks.append(
-            lambda _: [self.ctx.shipper.add(self._ready(r, 0.0), r, 0.0) for r in racks])
+        self._unshipped = len(self.starts)
+        self.ctx.line.at_cycle(-1, lambda cycle, now: self._ship_initial())  # before any rack closes
+
+    def _ship_initial(self) -> None:
+        """Hand the racks built before t = 0 to the shipper (at the first cycle, or when the line
+        stops before it)."""
+        for rack in range(self._unshipped):
+            self.ctx.shipper.add(self._ready(rack, 0.0), rack, 0.0)
+        self._unshipped = 0
 
     def _place_initial(self, used: int) -> None:
         """The units line-side at t = 0 take rack places (one per rack of them, whatever the space)."""
@@ -154,6 +161,8 @@ class JisLoop:
     def _line_stopped(self, cycle: int) -> None:
         """The line stopped for this part at ``cycle``: put the next load in the yard line-side, or
         ship the open rack if the missing unit is in it."""
+        if self._unshipped:
+            self._ship_initial()
         if self._next_in_order in self._yard:
             self._to_line(force=True)
             return
