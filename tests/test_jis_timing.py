@@ -149,3 +149,22 @@ def test_on_time_loads_go_line_side_at_their_due_time_in_sequence():
     expected = np.maximum.accumulate(np.maximum(trips["unloaded"], trips["due"]))
     assert np.array_equal(trips["lineside"], expected)
     assert (trips["lineside"] > trips["unloaded"]).mean() > 0.2  # the yard was used
+
+
+def test_on_time_a_truck_leaves_at_its_planned_departure_with_the_racks_ready_then():
+    """Two racks per truck, broadcast 18 (call-off at cycle k - 27): rack 2g (cars 8g..8g+3) is
+    built at (8g - 24) * 60 + 30, before its planned departure, due - 420 = (8g - 22) * 60; rack
+    2g + 1 is built at (8g - 20) * 60 + 30, after it. The truck leaves at (8g - 22) * 60 with rack
+    2g alone (it sets off after the 1 min loading), which arrives at its due time; rack 2g + 1 leaves as soon as it is built and arrives
+    at (8g - 13) * 60 + 30, 90 s before its own due time, (8g - 1) * 60 - 600: it waits 90 s in
+    the yard. Each rack goes line-side at its due time: coverage 10 + 4 / 2 = 12 min, a trip per
+    rack."""
+    row, tables = run(broadcast=18, ship="on-time", window_min=10, per_truck=2)
+    assert len(tables.stoppages) == 0
+    trips = tables.trips[tables.trips["depart"] > 3600]
+    assert set(trips["items"].tolist()) == {1}
+    first = trips[trips["first_car"] % 8 == 0]
+    assert np.allclose(first["depart"], (first["first_car"] - 22) * 60.0 + 60, rtol=0, atol=1e-6)  # set off after loading
+    second = trips[trips["first_car"] % 8 == 4]
+    assert np.allclose(second["lineside"] - second["unloaded"], 90.0, rtol=0, atol=1e-6)
+    assert row["jis_coverage_min"] == pytest.approx(12.0, abs=1e-6)

@@ -14,7 +14,8 @@ once: a *partial rack* (in deliveries.csv, a load with fewer units than racks ×
 Each rack is *due* line-side ``window_min`` before its first car is predicted to reach the station
 (the line running at takt from the close). ``ship: when-ready`` ships a rack as soon as it is built;
 ``ship: on-time`` holds a built load at the supplier until its planned departure, its first rack's
-due time less the nominal trip (load, drive, unload), and a load built later ships at once. A load
+due time less the nominal trip (load, drive, unload); the truck leaves then with the racks ready,
+and a rack built later ships at once. A load
 that arrives before its due time, or finds no free rack place line-side (``lineside_racks``), waits
 in the plant's yard; loads go line-side in sequence, and a load the line is waiting for goes at
 once. A rack place frees when the line starts the cycle before the rack's last car.
@@ -115,7 +116,7 @@ class JisLoop:
         """Hand the racks built before t = 0 to the shipper (at the first cycle, or when the line
         stops before it)."""
         for rack in range(self._unshipped):
-            self.ctx.shipper.add(self._ready(rack, 0.0), rack, 0.0)
+            self.ctx.shipper.add(self._ready(rack, 0.0), rack, 0.0, urgent=True)
         self._unshipped = 0
 
     def _place_initial(self, used: int) -> None:
@@ -180,7 +181,8 @@ class JisLoop:
         self.open_start = end
         self.ctx.rec.releases.extend((self.index, now, cycle, end - start))
         built = self._build(start, end)
-        self.ctx.shipper.add(built if urgent else self._ready(rack, built), rack, now, urgent)
+        # shipping on time, a truck leaves at the load's planned departure with the racks ready then
+        self.ctx.shipper.add(built if urgent else self._ready(rack, built), rack, now, urgent or self.timing.on_time)
         self._schedule_close()
 
     def _build(self, start: int, end: int) -> float:
