@@ -267,6 +267,34 @@ def _kanban_figures(reading: Reading, p: int, rows: np.ndarray) -> dict[str, flo
     return {"kanban_lead_min_mean": float(lead.mean()) if len(lead) else float("nan")}
 
 
+def _rush_figures(reading: Reading, p: int) -> dict[str, float]:
+    """A JIS part's sequence changes in the window (see :mod:`sim.model.sequence`): cars that left
+    after its call-off (their units set aside) or entered after it without their units (a rush
+    order each, issued in the window); express trips and their km; and the working minutes of the
+    part's stoppages at the need cycle of a rush order that came line-side after the stop began."""
+    tables, frame = reading.tables, reading.frame
+    rush = tables.rush[tables.rush["part"] == p]
+    rush = rush[(rush["issued"] >= frame.start) & (rush["issued"] < frame.end)]
+    aside = tables.aside[tables.aside["part"] == p]
+    cycle = aside["cycle"]
+    started = cycle < len(reading.starts)
+    at = np.full(len(cycle), np.inf)
+    at[started] = reading.starts[cycle[started]]
+    aside = aside[(at >= frame.start) & (at < frame.end)]
+    express = rush["from_buffer"] == 0
+    due: dict[int, float] = {}  # need cycle -> when its last rush unit came line-side
+    for c, a in zip(rush["need_cycle"].tolist(), rush["arrive"].tolist()):
+        due[c] = max(a, due.get(c, a))
+    held = reading.held[p]
+    stops = reading.stops
+    late = [m for c, t, m in zip(stops["cycle"][held].tolist(), stops["start"][held].tolist(),
+                                 stops["minutes"][held].tolist()) if due.get(c, -np.inf) > t]
+    return {"sequence_changes": int(len(aside) + len(rush)), "rush_orders": int(len(rush)),
+            "rush_trips": int(express.sum()), "rush_km": float(rush["km"].sum()),
+            "units_aside": int(aside["units"].sum()),
+            "rush_stoppage_min": float(sum(late))}
+
+
 # A delivery mode's own figures of a part, by mode name: (reading, part index, the part's trip rows)
 # -> figures named in the KPI registry. A mode without figures of its own needs no entry.
 MODE_FIGURES = {"jis": _jis_figures, "kanban": _kanban_figures}
@@ -310,11 +338,13 @@ def measure(frame: Frame, tables: Tables, replication: int = 0, reading: Reading
         own = MODE_FIGURES.get(part.mode)
         if own is not None:
             figures.update(own(reading, p, rows))
+        if part.mode == "jis":
+            figures.update(_rush_figures(reading, p))
         by_part[part.name] = Row({"supplier": supplier.name, "mode": part.mode, "station": part.station}, figures)
     by_supplier = {}
     for s in scenario.suppliers:
         rows = [by_part[p.name] for p in s.parts]
-        by_supplier[s.name] = Row({}, {k: sum(r[k] for r in rows) for k in kpis.names("supplier")})
+        by_supplier[s.name] = Row({}, {k: sum(r.get(k, 0) for r in rows) for k in kpis.names("supplier")})
     by_disruption: dict[str, dict] = {}
     for label, minutes in zip(stops["disruption"].tolist(), stops["minutes"].tolist()):
         entry = by_disruption.setdefault(label or "none", {"stoppage_min": 0.0, "stoppages": 0})
