@@ -66,6 +66,7 @@ def _kpi(name, label, unit, scopes, **kw) -> Kpi:
 
 _NON_NEG = {"low": 0.0}
 _RATIO = {"low": 0.0, "high": 1.0}
+_JIS_COUNT = {"low": 0.0, "modes": frozenset({"jis"})}  # sequence changes concern JIS parts only
 REGISTRY: dict[str, Kpi] = {k.name: k for k in (
     _kpi("cars_built", "cars built", "cars", "run", summed=True, better="higher", rank=PANEL, **_NON_NEG),
     _kpi("cars_planned", "cars planned", "cars", "run", summed=True, **_NON_NEG),
@@ -93,6 +94,13 @@ REGISTRY: dict[str, Kpi] = {k.name: k for k in (
          **_NON_NEG),
     _kpi("jis_in_window_share", "JIS loads inside their window", "", "part", better="higher",
          modes=frozenset({"jis"}), **_RATIO),
+    _kpi("sequence_changes", "sequence changes after the call-off", "cars", "part", summed=True, **_JIS_COUNT),
+    _kpi("rush_orders", "rush orders", "orders", "part supplier", summed=True, better="lower", **_JIS_COUNT),
+    _kpi("rush_trips", "express trips", "trips", "part supplier", summed=True, better="lower", **_JIS_COUNT),
+    _kpi("rush_km", "express truck-km", "km", "part supplier", summed=True, better="lower", **_JIS_COUNT),
+    _kpi("units_aside", "units set aside (their car left)", "units", "part supplier", summed=True, **_JIS_COUNT),
+    _kpi("rush_stoppage_min", "stoppage for late rush orders", "min", "part supplier", summed=True,
+         better="lower", **_JIS_COUNT),
     _kpi("kanban_lead_min_mean", "kanban lead time, mean", "min", "part", better="lower", modes=frozenset({"kanban"})),
 )}
 

@@ -266,6 +266,7 @@ def _jis_figures(reading: Reading, p: int, rows: np.ndarray, stock: dict[str, fl
     inside = np.abs(arrived["unloaded"] - arrived["due"]) <= part.window_min * 60.0
     figures = {"jis_coverage_min": coverage,
                "jis_in_window_share": float(inside.mean()) if len(arrived) else float("nan")}
+    figures.update(_rush_figures(reading, p))
     m = reading.margins[rows]
     m = m[~np.isnan(m)]
     if not len(m):
@@ -279,6 +280,34 @@ def _kanban_figures(reading: Reading, p: int, rows: np.ndarray, stock: dict[str,
     trips = reading.tables.trips[rows[reading.in_window[rows]]]
     lead = (trips["unloaded"] - trips["released"]) / 60.0  # card released to unloaded
     return {"kanban_lead_min_mean": float(lead.mean()) if len(lead) else float("nan")}
+
+
+def _rush_figures(reading: Reading, p: int) -> dict[str, float]:
+    """A JIS part's sequence changes in the window (see :mod:`sim.model.sequence`): cars that left
+    after its call-off (their units set aside) or entered after it without their units (a rush
+    order each, issued in the window); express trips and their km; and the working minutes of the
+    part's stoppages at the need cycle of a rush order that came line-side after the stop began."""
+    tables, frame = reading.tables, reading.frame
+    rush = tables.rush[tables.rush["part"] == p]
+    rush = rush[(rush["issued"] >= frame.start) & (rush["issued"] < frame.end)]
+    aside = tables.aside[tables.aside["part"] == p]
+    cycle = aside["cycle"]
+    started = cycle < len(reading.starts)
+    at = np.full(len(cycle), np.inf)
+    at[started] = reading.starts[cycle[started]]
+    aside = aside[(at >= frame.start) & (at < frame.end)]
+    express = rush["from_buffer"] == 0
+    due: dict[int, float] = {}  # need cycle -> when its last rush unit came line-side
+    for c, a in zip(rush["need_cycle"].tolist(), rush["arrive"].tolist()):
+        due[c] = max(a, due.get(c, a))
+    held = reading.held[p]
+    stops = reading.stops
+    late = [m for c, t, m in zip(stops["cycle"][held].tolist(), stops["start"][held].tolist(),
+                                 stops["minutes"][held].tolist()) if due.get(c, -np.inf) > t]
+    return {"sequence_changes": int(len(aside) + len(rush)), "rush_orders": int(len(rush)),
+            "rush_trips": int(express.sum()), "rush_km": float(rush["km"].sum()),
+            "units_aside": int(aside["units"].sum()),
+            "rush_stoppage_min": float(sum(late))}
 
 
 # A delivery mode's own figures of a part, by mode name: (reading, part index, the part's trip rows,
@@ -329,7 +358,7 @@ def measure(frame: Frame, tables: Tables, replication: int = 0, reading: Reading
     by_supplier = {}
     for s in scenario.suppliers:
         rows = [by_part[p.name] for p in s.parts]
-        by_supplier[s.name] = Row({}, {k: sum(r[k] for r in rows) for k in kpis.names("supplier")})
+        by_supplier[s.name] = Row({}, {k: sum(r.get(k, 0) for r in rows) for k in kpis.names("supplier")})
     by_disruption: dict[str, dict] = {}
     for label, minutes in zip(stops["disruption"].tolist(), stops["minutes"].tolist()):
         entry = by_disruption.setdefault(label or "none", {"stoppage_min": 0.0, "stoppages": 0})

@@ -23,6 +23,12 @@ TRIP_FIELDS = [
 RELEASE_FIELDS = [("part", "i4"), ("time", "f8"), ("cycle", "i8"), ("units", "i8")]
 SEGMENT_FIELDS = [("cycle", "i8"), ("count", "i8"), ("start_w", "f8"), ("start_t", "f8")]
 DOWN_FIELDS = [("supplier", "i4"), ("start", "f8"), ("end", "f8")]
+# a rush order: the car (slot entering station 1) it is for, when it was issued, the cycle that needs
+# it at the part's station, when it was ready at the supplier and line-side, the express trip's km
+# (0 when the sequencing buffer served it) and whether the buffer served it (1) or an express trip (0)
+RUSH_FIELDS = [("part", "i4"), ("car", "i8"), ("issued", "f8"), ("need_cycle", "i8"), ("ready", "f8"),
+               ("arrive", "f8"), ("km", "f8"), ("from_buffer", "i4")]
+ASIDE_FIELDS = [("part", "i4"), ("cycle", "i8"), ("units", "i8")]  # units set aside: their car left
 
 
 def _freeze(rows: array, fields: list[tuple[str, str]]) -> np.ndarray:
@@ -50,6 +56,8 @@ class Recorder:
     segments: list[tuple] = field(default_factory=list)  # runs of cycles started every takt;
     # start_t is the exact clock start of a run's first cycle (see sim.model.line)
     supplier_down: array = field(default_factory=_rows)  # sampled supplier breakdown windows
+    rush: array = field(default_factory=_rows)  # rush orders (sequence changes)
+    aside: array = field(default_factory=_rows)  # called-off units set aside, per car that left
     initial_stock: list[int] = field(default_factory=list)  # units line-side at t = 0, per part
     sequence: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))  # model of each car
 
@@ -61,6 +69,8 @@ class Recorder:
             releases=_freeze(self.releases, RELEASE_FIELDS),
             segments=np.array(self.segments, dtype=SEGMENT_FIELDS) if self.segments else np.zeros(0, SEGMENT_FIELDS),
             supplier_down=_freeze(self.supplier_down, DOWN_FIELDS),
+            rush=_freeze(self.rush, RUSH_FIELDS),
+            aside=_freeze(self.aside, ASIDE_FIELDS),
             initial_stock=np.asarray(self.initial_stock, dtype=np.int64),
             sequence=self.sequence,
         )
@@ -78,6 +88,8 @@ class Tables:
     supplier_down: np.ndarray
     initial_stock: np.ndarray
     sequence: np.ndarray
+    rush: np.ndarray = field(default_factory=lambda: np.zeros(0, RUSH_FIELDS))
+    aside: np.ndarray = field(default_factory=lambda: np.zeros(0, ASIDE_FIELDS))
 
     def cycle_starts_w(self, takt_s: float) -> np.ndarray:
         """Working time (s) at which each started cycle started; the index is the cycle number."""

@@ -51,3 +51,4 @@ class PartContext:
     takt_s: float
     supplier: SupplierContext
     shipper: Orders | None = None
+    changes: object = None  # the replication's sequence changes (sim.model.sequence.ChangeEvents), if any

@@ -16,6 +16,7 @@ from sim.disruptions import Roads, declared_windows, supplier_downtime
 from sim.model.fleet import Shipper
 from sim.model.pool import Pool
 from sim.model.line import Line, LineFailures
+from sim.model.sequence import ChangeEvents, draw_changes
 from sim.model.loop import SupplyLoop, loop_class
 from sim.model.usage import UsageProfile, draw_sequence
 from sim.recorder import Recorder, Tables
@@ -35,7 +36,8 @@ class Replication:
 class Plant:
     """The model of one replication on its own SimPy environment."""
 
-    def __init__(self, scenario: Scenario, replication: int = 0):
+    def __init__(self, scenario: Scenario, replication: int = 0, changes: ChangeEvents | None = None):
+        """``changes``: fixed sequence changes (tests); by default drawn when the scenario has them."""
         self.scenario, self.replication = scenario, replication
         self.horizon_s = scenario.horizon.days * DAY_S
         self.env = simpy.Environment()
@@ -43,6 +45,7 @@ class Plant:
         self.worktime = WorkTime.of(scenario.calendar, self.horizon_s)
         self.line = self._build_line()
         self.sequence = self.rec.sequence = self._draw_sequence()
+        self.changes = changes if changes is not None else draw_changes(scenario, replication, len(self.sequence))
         self.windows = declared_windows(scenario)
         self.docks = Pool(scenario.plant.docks)
         self.suppliers = [self._build_supplier(i, s) for i, s in enumerate(scenario.suppliers)]
@@ -96,7 +99,7 @@ class Plant:
         ctx = PartContext(
             index=len(self.loops), line=self.line, rec=self.rec, profile=self._profile(part),
             offset=s.line.stations - part.station, line_stations=s.line.stations, takt_s=s.line.takt_s,
-            supplier=supplier_ctx,
+            supplier=supplier_ctx, changes=self.changes,
         )
         loop = loop_class(part).build(ctx, part, s)
         # the loop ships only once the line runs, so its shipper can come after it, built with its callbacks

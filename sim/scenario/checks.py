@@ -103,6 +103,25 @@ def _disruption_problem(scenario: Scenario) -> tuple[str, str] | None:
     return None
 
 
+def _sequence_problem(scenario: Scenario) -> tuple[str, str] | None:
+    """Express trips and sequencing buffers serve rush orders, which only sequence changes cause,
+    and only for JIS parts."""
+    changes = scenario.line.sequence_changes is not None
+    for supplier in scenario.suppliers:
+        jis = [p for p in supplier.parts if isinstance(p, JisPart)]
+        if supplier.express is not None:
+            where = f"suppliers.{supplier.name}.express"
+            if not jis:
+                return where, "express trips carry rush orders of JIS parts; this supplier has none"
+            if not changes:
+                return where, "express trips carry rush orders, which need line.sequence_changes"
+        for part in jis:
+            if part.buffer_units and not changes:
+                return (f"suppliers.{supplier.name}.parts.{part.name}.buffer_units",
+                        "a sequencing buffer serves rush orders, which need line.sequence_changes")
+    return None
+
+
 def cross_check(scenario: Scenario) -> tuple[str, str] | None:
     """The first (key path, problem) that makes the scenario unusable, or None."""
     if scenario.horizon.warmup_days >= scenario.horizon.days:
@@ -117,7 +136,8 @@ def cross_check(scenario: Scenario) -> tuple[str, str] | None:
     duplicate = _duplicate([d.name for d in scenario.disruptions if d.name])
     if duplicate:
         return "disruptions", f"two disruptions are named {duplicate!r}"
-    checks = [_calendar_problem(scenario.calendar, "calendar"), _part_problem(scenario), _disruption_problem(scenario)]
+    checks = [_calendar_problem(scenario.calendar, "calendar"), _part_problem(scenario), _disruption_problem(scenario),
+              _sequence_problem(scenario)]
     checks += [_calendar_problem(s.calendar, f"suppliers.{s.name}.calendar") for s in scenario.suppliers if s.calendar]
     return next((c for c in checks if c), None)
 

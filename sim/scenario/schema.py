@@ -114,6 +114,19 @@ class SupplierBreakdowns(Frozen):
     mttr_min: Minutes  # mean repair time, minutes
 
 
+MAX_CHANGE_SHARE = 0.5  # a sequence where half the cars leave or enter out of plan is no longer a plan
+
+
+class SequenceChanges(Frozen):
+    """Cars that leave the planned sequence after painting and come back later, and cars that
+    enter without a normal call-off (see README, "Sequence changes and rush orders")."""
+
+    leave_share: Annotated[NonNegFloat, Field(le=MAX_CHANGE_SHARE)] = 0.0  # share of planned cars that leave
+    return_delay_min: NonNegMinutes = 180.0  # a car that left comes back this much later
+    unplanned_share: Annotated[NonNegFloat, Field(le=MAX_CHANGE_SHARE)] = 0.0  # unplanned entries per car slot
+    stretch_cars: Annotated[PosInt, Field(le=MAX_CARS_AHEAD)]  # leave/return/entry points: 0..stretch-1 cars before station 1
+
+
 class LineSpec(Frozen):
     takt_s: Annotated[PosFloat, Field(ge=MIN_TAKT_S, le=MAX_TAKT_S)]
     stations: Annotated[PosInt, Field(le=MAX_STATIONS)]
@@ -121,6 +134,7 @@ class LineSpec(Frozen):
         min_length=1, max_length=MAX_MODELS)
     broadcast_cars: CarsAhead
     breakdowns: LineBreakdowns | None = None
+    sequence_changes: SequenceChanges | None = None  # None: the sequence is frozen from the call-off on
 
 
 class PlantSpec(Frozen):
@@ -160,6 +174,7 @@ class JisPart(_PartBase):
     ship: Literal["when-ready", "on-time"] = "when-ready"
     window_min: Annotated[PosFloat, Field(le=MAX_MINUTES)] = 15.0  # half-width of the delivery slot
     lineside_racks: Annotated[PosInt, Field(le=MAX_UNITS)] | None = None  # None: unlimited space
+    buffer_units: Annotated[NonNegInt, Field(le=MAX_UNITS)] = 0  # sequencing buffer serving rush orders
 
     @property
     def per_truck(self) -> int:
@@ -197,6 +212,14 @@ class KanbanPart(_PartBase):
 Part = Annotated[Union[JisPart, KanbanPart], Field(discriminator="mode")]
 
 
+class Express(Frozen):
+    """A supplier's express trips for rush orders: its own vehicle, one rush order per trip."""
+
+    speed_kmh: Kmh | None = None  # default: the supplier's nominal travel time
+    load_min: NonNegMinutes = 5.0
+    unload_min: NonNegMinutes | None = None  # default: the supplier's unload time
+
+
 class Supplier(Frozen):
     name: Slug
     distance_km: Km | None = None
@@ -210,6 +233,7 @@ class Supplier(Frozen):
     route: Annotated[str, Field(max_length=80)] | None = None
     breakdowns: SupplierBreakdowns | None = None
     calendar: Calendar | None = None  # default: around the clock
+    express: Express | None = None  # rush orders: see Express
     parts: tuple[Part, ...] = Field(min_length=1, max_length=MAX_PARTS)
 
     @model_validator(mode="after")

@@ -29,6 +29,7 @@ from collections import deque
 
 from sim.model.context import PartContext
 from sim.model.loop import mode
+from sim.model.sequence import RushOrders
 from sim.scenario.schema import JisPart, Scenario
 
 
@@ -38,7 +39,8 @@ class JisLoop:
 
     @classmethod
     def build(cls, ctx: PartContext, part: JisPart, scenario: Scenario) -> "JisLoop":
-        return cls(ctx, part.rack_size, part.build_s, scenario.broadcast_of(part), Timing.of(ctx, part))
+        return cls(ctx, part.rack_size, part.build_s, scenario.broadcast_of(part), Timing.of(ctx, part),
+                   rush=RushOrders.of(ctx, part, scenario))
 
     @staticmethod
     def cars_ahead(scenario: Scenario, part: JisPart) -> int:
@@ -55,9 +57,11 @@ class JisLoop:
         """A build slower than takt for some car is computed car by car (see ``_build``)."""
         return max(part.usage_of(m) for m in scenario.line.models) * part.build_s > scenario.line.takt_s
 
-    def __init__(self, ctx: PartContext, rack_size: int, build_s: float, broadcast: int, timing: "Timing | None" = None):
+    def __init__(self, ctx: PartContext, rack_size: int, build_s: float, broadcast: int, timing: "Timing | None" = None,
+                 rush: RushOrders | None = None):
         self.ctx, self.rack, self.build_s = ctx, rack_size, build_s
         self.timing = timing = timing or Timing()
+        self.rush = rush  # rush orders of sequence changes (sim.model.sequence), None without them
         self.lead = ctx.line_stations - 1 + broadcast  # car k is called off at the start of cycle k - lead
         self.prebuilt = ctx.profile.cum(self.lead)  # units called off before t = 0: built by then
         used = ctx.profile.cum(ctx.offset)  # units installed before t = 0 in the cars past the station
@@ -83,7 +87,11 @@ class JisLoop:
             self._start_on_time(used)
         if timing.places is not None:
             self._place_initial(used)
-        self.index = ctx.line.add_part(self._limit(), on_stop=self._line_stopped)
+        on_stop = self._line_stopped
+        if rush is not None:
+            rush.on_arrive = lambda: ctx.line.raise_limit(self.index, self._limit())
+            on_stop = rush.guard(lambda c: ctx.profile.served(self.in_order) - ctx.offset <= c, self._line_stopped)
+        self.index = ctx.line.add_part(self._limit(), on_stop=on_stop)
         ctx.rec.initial_stock.append(self.in_order - ctx.profile.cum(ctx.offset))
         self._schedule_close()
 
@@ -148,7 +156,8 @@ class JisLoop:
         return self.ctx.profile.car_of_unit(self.starts[rack])
 
     def _limit(self) -> int:
-        return self.ctx.profile.served(self.in_order) - self.ctx.offset
+        regular = self.ctx.profile.served(self.in_order) - self.ctx.offset
+        return regular if self.rush is None else min(regular, self.rush.limit)
 
     def _schedule_close(self) -> None:
         start = self.open_start
